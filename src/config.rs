@@ -1,0 +1,188 @@
+//! Settings: thresholds and weights from a TOML file over documented defaults, and the
+//! database path resolved from flags and environment. Validated before any domain code runs.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::health::bursts::BurstConfig;
+use crate::health::score::ScoreConfig;
+
+/// Ingest-time settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// ISO 3166 region for numbers written in national format (`(415) 555-0100`).
+    pub default_region: String,
+    /// Calls shorter than this many seconds are "short" (reference: 5-15 s quoted, 6 s common).
+    pub short_call_secs: i64,
+    /// Records whose start is more than this many days before the run are rejected as implausible.
+    pub max_age_days: i64,
+    /// Calls longer than this many hours are rejected as implausible.
+    pub max_duration_hours: i64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            default_region: "US".into(),
+            short_call_secs: 6,
+            max_age_days: 3650,
+            max_duration_hours: 24,
+        }
+    }
+}
+
+/// Settings for `numhealth pull`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PullConfig {
+    /// Re-read this many minutes before the watermark (calls finish and get analysed after they start).
+    pub overlap_minutes: i64,
+    /// On the first pull with no watermark and no --since, go back this many days.
+    pub initial_days: i64,
+    /// Attempts per page before giving up (429, 5xx, timeouts).
+    pub max_attempts: u32,
+    /// First backoff delay; doubles each retry, with jitter.
+    pub backoff_initial_ms: u64,
+    pub backoff_max_ms: u64,
+    pub connect_timeout_secs: u64,
+    pub read_timeout_secs: u64,
+    /// Items per page (the API's maximum is 1000).
+    pub page_limit: u32,
+}
+
+impl Default for PullConfig {
+    fn default() -> Self {
+        PullConfig {
+            overlap_minutes: 180,
+            initial_days: 2,
+            max_attempts: 6,
+            backoff_initial_ms: 500,
+            backoff_max_ms: 30_000,
+            connect_timeout_secs: 10,
+            read_timeout_secs: 60,
+            page_limit: 1000,
+        }
+    }
+}
+
+/// Everything configurable. `numhealth config` prints the effective value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub ingest: IngestConfig,
+    pub bursts: BurstConfig,
+    pub score: ScoreConfig,
+    pub pull: PullConfig,
+}
+
+impl Settings {
+    /// Reads a TOML file; unknown keys and bad values are errors naming the file.
+    pub fn from_file(path: &Path) -> Result<Settings> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+            path: path.display().to_string(),
+            message: format!("cannot read config: {e}"),
+        })?;
+        Settings::from_toml(&text).map_err(|message| Error::Input {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    pub fn from_toml(text: &str) -> std::result::Result<Settings, String> {
+        let s: Settings = toml::from_str(text).map_err(|e| format!("invalid config: {e}"))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Checks ranges so that a typo cannot silently disable scoring.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let i = &self.ingest;
+        if i.default_region.parse::<phonenumber::country::Id>().is_err() {
+            return Err(format!(
+                "ingest.default_region = {:?} is not an ISO 3166 region code like \"US\"",
+                i.default_region
+            ));
+        }
+        if !(1..=120).contains(&i.short_call_secs) {
+            return Err("ingest.short_call_secs must be between 1 and 120".into());
+        }
+        if i.max_age_days < 1 || i.max_duration_hours < 1 {
+            return Err("ingest.max_age_days and ingest.max_duration_hours must be positive".into());
+        }
+        if self.bursts.window_minutes < 1 || self.bursts.min_short_calls < 2 {
+            return Err("bursts.window_minutes must be >= 1 and bursts.min_short_calls >= 2".into());
+        }
+        let p = &self.pull;
+        if p.max_attempts < 1 || !(1..=1000).contains(&p.page_limit) {
+            return Err("pull.max_attempts must be >= 1 and pull.page_limit between 1 and 1000".into());
+        }
+        if p.overlap_minutes < 0 || p.initial_days < 1 {
+            return Err("pull.overlap_minutes must be >= 0 and pull.initial_days >= 1".into());
+        }
+        self.score.validate()
+    }
+
+    /// Loads `--config`, else `$NUMHEALTH_CONFIG`, else the per-user config file if present,
+    /// else the defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Settings> {
+        if let Some(p) = explicit {
+            return Settings::from_file(p);
+        }
+        if let Some(p) = std::env::var_os("NUMHEALTH_CONFIG") {
+            return Settings::from_file(Path::new(&p));
+        }
+        if let Some(dirs) = directories::ProjectDirs::from("", "", "numhealth") {
+            let p = dirs.config_dir().join("numhealth.toml");
+            if p.exists() {
+                return Settings::from_file(&p);
+            }
+        }
+        Ok(Settings::default())
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn short_call_ms(&self) -> i64 {
+        self.ingest.short_call_secs * 1000
+    }
+}
+
+/// The database path: `--db`, else `$NUMHEALTH_DB`, else the per-user data directory.
+pub fn resolve_db_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("NUMHEALTH_DB").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "numhealth")
+        .map(|d| d.data_dir().join("numhealth.db"))
+        .ok_or_else(|| Error::Usage("no home directory: pass --db PATH or set NUMHEALTH_DB".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_through_toml() {
+        let s = Settings::default();
+        let back = Settings::from_toml(&s.to_toml()).unwrap();
+        assert_eq!(s, back);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        assert!(Settings::from_toml("[ingest]\nshort_call_sec = 6\n").is_err());
+        assert!(Settings::from_toml("[ingest]\nshort_call_secs = 0\n").is_err());
+        assert!(Settings::from_toml("[ingest]\ndefault_region = \"XX\"\n").is_err());
+        let s = Settings::from_toml("[bursts]\nmin_short_calls = 5\n").unwrap();
+        assert_eq!(s.bursts.min_short_calls, 5);
+        assert_eq!(s.bursts.window_minutes, 10);
+    }
+}

@@ -1,0 +1,63 @@
+//! The error type every command returns, and the exit codes users' scripts depend on.
+
+use std::process::ExitCode;
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// Everything done.
+    pub const OK: u8 = 0;
+    /// Failure: nothing half-applied from the file or run that failed.
+    pub const FAILURE: u8 = 1;
+    /// Finished, but some records were rejected (see `numhealth rejects`).
+    pub const REJECTS: u8 = 2;
+    /// Another numhealth run holds the database's write lock.
+    pub const LOCKED: u8 = 3;
+}
+
+/// A failure that ends the command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    #[error("database {path}: {message}")]
+    Database { path: String, message: String },
+    #[error(
+        "database {path} is locked by another numhealth run (pid {holder}); try again when it finishes, or pass --lock-timeout SECS to wait"
+    )]
+    Locked { path: String, holder: String },
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Locked { .. } => exit::LOCKED,
+            _ => exit::FAILURE,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database {
+            path: String::new(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Other(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a command reports back to `main`: its exit code.
+pub fn to_exit(code: u8) -> ExitCode {
+    ExitCode::from(code)
+}

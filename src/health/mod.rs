@@ -1,0 +1,10 @@
+//! Pure analytics over stored rows: reason taxonomy, rollup contributions, burst
+//! detection, evidence statistics, the risk score and the action it implies.
+//! Nothing here touches SQL or prints.
+
+pub mod bursts;
+pub mod rollup;
+pub mod score;
+pub mod stats;
+pub mod taxonomy;
+pub mod timeline;

@@ -1,0 +1,266 @@
+//! The shapes that cross module boundaries: a validated call record, what a reader
+//! yields for each input record, and the per-hour counters that rollups sum.
+
+use serde::Serialize;
+
+/// Which way a call went. Our caller number is `from_number` on outbound calls and
+/// `to_number` on inbound ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        match s {
+            "inbound" => Some(Direction::Inbound),
+            "outbound" => Some(Direction::Outbound),
+            _ => None,
+        }
+    }
+}
+
+/// Bits of `CallRecord::number_flags`.
+pub mod number_flags {
+    /// Our number is well-formed E.164 but the libphonenumber metadata does not know its range.
+    pub const OUR_NUMBER_UNKNOWN_RANGE: i64 = 1;
+    /// The other party's number is well-formed E.164 but not in the metadata.
+    pub const OTHER_NUMBER_UNKNOWN_RANGE: i64 = 2;
+}
+
+/// One validated phone call, as stored. Numbers are E.164; times are epoch milliseconds UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallRecord {
+    pub call_id: String,
+    pub direction: Direction,
+    /// The caller number we own (`from_number` outbound, `to_number` inbound).
+    pub our_number: String,
+    /// The other party.
+    pub other_number: String,
+    pub call_status: String,
+    pub agent_id: Option<String>,
+    pub disconnection_reason: Option<String>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub in_voicemail: Option<bool>,
+    pub user_sentiment: Option<String>,
+    pub call_successful: Option<bool>,
+    /// Bitset of `number_flags`.
+    pub number_flags: i64,
+}
+
+impl CallRecord {
+    /// How complete this version of the call is: a later delivery with a lower rank
+    /// (e.g. `call_started` arriving after `call_ended`) never overwrites a higher one.
+    pub fn completeness(&self) -> i64 {
+        let status = match self.call_status.as_str() {
+            "registered" => 0,
+            "ongoing" => 1,
+            _ => 2, // ended, not_connected, error, and anything newer
+        };
+        let analysed = i64::from(self.in_voicemail.is_some() || self.user_sentiment.is_some() || self.call_successful.is_some());
+        let ended = i64::from(self.disconnection_reason.is_some() || self.end_ms.is_some());
+        status * 4 + ended * 2 + analysed
+    }
+
+    /// The moment the call counts at: its start, else its end, else `fallback_ms`
+    /// (the time it was first received, for unconnected calls that carry no timestamps).
+    pub fn placed_ms(&self, fallback_ms: i64) -> i64 {
+        self.start_ms.or(self.end_ms).unwrap_or(fallback_ms)
+    }
+
+    /// Talk time in milliseconds: `duration_ms`, else `end - start`, else 0.
+    pub fn talk_ms(&self) -> i64 {
+        match (self.duration_ms, self.start_ms, self.end_ms) {
+            (Some(d), _, _) => d,
+            (None, Some(s), Some(e)) => e - s,
+            _ => 0,
+        }
+    }
+
+    /// A stable fingerprint of everything stored, so an identical re-delivery is "unchanged".
+    pub fn fingerprint(&self) -> i64 {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as i64
+    }
+}
+
+/// Where in its source a record came from, for rejects and error messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Locator {
+    /// 1-based line where the record starts (NDJSON, CSV, pretty-printed JSON).
+    pub line: Option<u64>,
+    /// 1-based ordinal of the record within the file.
+    pub record: u64,
+}
+
+/// A record that could not be read, kept aside with its reason and raw text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub at: Locator,
+    /// The offending field, when one is to blame (`start_timestamp`, `from_number`, ...).
+    pub field: Option<String>,
+    pub reason: String,
+    /// The raw record text, truncated to `MAX_RAW_BYTES` (lossy UTF-8).
+    pub raw: String,
+}
+
+/// The most raw text kept with a reject.
+pub const MAX_RAW_BYTES: usize = 4096;
+
+/// Why a readable record was deliberately not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    WebCall,
+    NoNumbers,
+    /// A webhook event other than call_started / call_ended / call_analyzed.
+    IgnoredEvent,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::WebCall => "web_call",
+            SkipReason::NoNumbers => "no_numbers",
+            SkipReason::IgnoredEvent => "ignored_event",
+        }
+    }
+}
+
+/// What a reader yields for each record of its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Call(Box<CallRecord>, Locator),
+    Skipped(SkipReason, Locator),
+    Rejected(Box<Reject>),
+}
+
+/// Per number-hour counters kept as rollups; a call contributes to exactly one hour.
+/// `health::rollup::contribution` says what each call adds; the store only sums.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct HourCounts {
+    /// Outbound calls actually dialled (platform/account faults excluded).
+    pub attempts: i64,
+    /// Outbound calls with no outcome yet (ongoing/registered).
+    pub pending: i64,
+    /// Outbound calls that connected (normal outcome other than no-answer/busy).
+    pub connected: i64,
+    /// Connected and reached a person (not voicemail, not IVR).
+    pub human: i64,
+    /// Human-answered calls shorter than the short-call cut-off.
+    pub short_human: i64,
+    /// Sum of talk time of human-answered calls, ms.
+    pub talk_ms: i64,
+    /// Outbound dialled calls shorter than the short-call cut-off (any outcome).
+    pub short_calls: i64,
+    pub no_answer: i64,
+    pub dial_failed: i64,
+    pub marked_as_spam: i64,
+    pub user_declined: i64,
+    pub network_blocked: i64,
+    pub telephony_fault: i64,
+    pub destination_fault: i64,
+    pub platform_fault: i64,
+    pub unknown_reason: i64,
+    pub negative_sentiment: i64,
+    pub inbound: i64,
+}
+
+impl HourCounts {
+    /// Column names in declaration order; the store's `number_hourly` table has one column each.
+    pub const FIELDS: [&'static str; 18] = [
+        "attempts",
+        "pending",
+        "connected",
+        "human",
+        "short_human",
+        "talk_ms",
+        "short_calls",
+        "no_answer",
+        "dial_failed",
+        "marked_as_spam",
+        "user_declined",
+        "network_blocked",
+        "telephony_fault",
+        "destination_fault",
+        "platform_fault",
+        "unknown_reason",
+        "negative_sentiment",
+        "inbound",
+    ];
+
+    pub fn to_array(&self) -> [i64; 18] {
+        [
+            self.attempts,
+            self.pending,
+            self.connected,
+            self.human,
+            self.short_human,
+            self.talk_ms,
+            self.short_calls,
+            self.no_answer,
+            self.dial_failed,
+            self.marked_as_spam,
+            self.user_declined,
+            self.network_blocked,
+            self.telephony_fault,
+            self.destination_fault,
+            self.platform_fault,
+            self.unknown_reason,
+            self.negative_sentiment,
+            self.inbound,
+        ]
+    }
+
+    pub fn from_array(a: [i64; 18]) -> HourCounts {
+        HourCounts {
+            attempts: a[0],
+            pending: a[1],
+            connected: a[2],
+            human: a[3],
+            short_human: a[4],
+            talk_ms: a[5],
+            short_calls: a[6],
+            no_answer: a[7],
+            dial_failed: a[8],
+            marked_as_spam: a[9],
+            user_declined: a[10],
+            network_blocked: a[11],
+            telephony_fault: a[12],
+            destination_fault: a[13],
+            platform_fault: a[14],
+            unknown_reason: a[15],
+            negative_sentiment: a[16],
+            inbound: a[17],
+        }
+    }
+
+    /// Element-wise `self + sign * other`.
+    pub fn add_scaled(&mut self, other: &HourCounts, sign: i64) {
+        let mut a = self.to_array();
+        for (x, y) in a.iter_mut().zip(other.to_array()) {
+            *x += sign * y;
+        }
+        *self = HourCounts::from_array(a);
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.to_array().iter().all(|&x| x == 0)
+    }
+
+    /// Reputation failures: the signals that a carrier has labelled or blocks the number.
+    pub fn reputation_failures(&self) -> i64 {
+        self.dial_failed + self.marked_as_spam + self.user_declined + self.network_blocked
+    }
+}

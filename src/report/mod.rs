@@ -1,0 +1,1 @@
+//! Printing: tables for people, CSV and JSON for machines.
