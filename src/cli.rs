@@ -77,6 +77,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Recompute rollups and bursts from the stored raw calls (after changing cut-offs)
     Rebuild,
+    /// Integrity check, counts and a checksum of stored calls, rollups and bursts
+    Check(CheckArgs),
     /// Generate a simulated fleet with planted patterns and its ground truth
     Simulate(SimulateArgs),
 }
@@ -218,6 +220,12 @@ pub struct PruneArgs {
 pub struct BackupArgs {
     /// Destination file (must not exist)
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]

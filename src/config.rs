@@ -100,7 +100,10 @@ impl Settings {
     /// Checks ranges so that a typo cannot silently disable scoring.
     pub fn validate(&self) -> std::result::Result<(), String> {
         let i = &self.ingest;
-        if i.default_region.parse::<phonenumber::country::Id>().is_err() {
+        if i.default_region
+            .parse::<phonenumber::country::Id>()
+            .is_err()
+        {
             return Err(format!(
                 "ingest.default_region = {:?} is not an ISO 3166 region code like \"US\"",
                 i.default_region
@@ -110,14 +113,20 @@ impl Settings {
             return Err("ingest.short_call_secs must be between 1 and 120".into());
         }
         if i.max_age_days < 1 || i.max_duration_hours < 1 {
-            return Err("ingest.max_age_days and ingest.max_duration_hours must be positive".into());
+            return Err(
+                "ingest.max_age_days and ingest.max_duration_hours must be positive".into(),
+            );
         }
         if self.bursts.window_minutes < 1 || self.bursts.min_short_calls < 2 {
-            return Err("bursts.window_minutes must be >= 1 and bursts.min_short_calls >= 2".into());
+            return Err(
+                "bursts.window_minutes must be >= 1 and bursts.min_short_calls >= 2".into(),
+            );
         }
         let p = &self.pull;
         if p.max_attempts < 1 || !(1..=1000).contains(&p.page_limit) {
-            return Err("pull.max_attempts must be >= 1 and pull.page_limit between 1 and 1000".into());
+            return Err(
+                "pull.max_attempts must be >= 1 and pull.page_limit between 1 and 1000".into(),
+            );
         }
         if p.overlap_minutes < 0 || p.initial_days < 1 {
             return Err("pull.overlap_minutes must be >= 0 and pull.initial_days >= 1".into());

@@ -68,7 +68,11 @@ impl CallRecord {
             "ongoing" => 1,
             _ => 2, // ended, not_connected, error, and anything newer
         };
-        let analysed = i64::from(self.in_voicemail.is_some() || self.user_sentiment.is_some() || self.call_successful.is_some());
+        let analysed = i64::from(
+            self.in_voicemail.is_some()
+                || self.user_sentiment.is_some()
+                || self.call_successful.is_some(),
+        );
         let ended = i64::from(self.disconnection_reason.is_some() || self.end_ms.is_some());
         status * 4 + ended * 2 + analysed
     }
@@ -126,6 +130,8 @@ pub enum SkipReason {
     NoNumbers,
     /// A webhook event other than call_started / call_ended / call_analyzed.
     IgnoredEvent,
+    /// Placed before the prune horizon: its raw history was deliberately deleted.
+    BeforePruneHorizon,
 }
 
 impl SkipReason {
@@ -134,6 +140,7 @@ impl SkipReason {
             SkipReason::WebCall => "web_call",
             SkipReason::NoNumbers => "no_numbers",
             SkipReason::IgnoredEvent => "ignored_event",
+            SkipReason::BeforePruneHorizon => "before_prune_horizon",
         }
     }
 }

@@ -1,8 +1,95 @@
-//! One file per command; `run` dispatches parsed flags to them.
+//! One file per command; `run` turns parsed flags into a validated context and
+//! dispatches. Nothing here computes analytics or formats rows.
 
-use crate::cli::Cli;
-use crate::error::{Error, Result};
+mod backup;
+mod bursts;
+mod check;
+mod config;
+mod export;
+pub mod ingest;
+mod number;
+mod prune;
+mod pull;
+mod rebuild;
+mod rejects;
+mod risky;
+mod runs;
+pub mod score;
+mod simulate;
 
-pub fn run(_cli: Cli) -> Result<u8> {
-    Err(Error::Other("not implemented".into()))
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Settings, resolve_db_path};
+use crate::error::Result;
+use crate::store::{Store, WriteLock};
+
+/// Flags validated and settings loaded, before any domain code runs.
+pub struct Ctx {
+    pub settings: Settings,
+    pub db: PathBuf,
+    /// The database path is the per-user default (its directory may be created).
+    pub db_is_default: bool,
+    pub quiet: bool,
+    pub lock_timeout: Duration,
+    /// Progress bars only for a person at a terminal.
+    pub progress: bool,
+}
+
+impl Ctx {
+    /// A message for people on stderr, unless `-q`.
+    pub fn say(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("numhealth: {msg}");
+        }
+    }
+
+    /// Takes the write lock and opens the database for writing.
+    pub fn open_writer(&self) -> Result<(WriteLock, Store)> {
+        if self.db_is_default {
+            if let Some(dir) = self.db.parent() {
+                let _ = std::fs::DirBuilder::new().recursive(true).create(dir);
+            }
+        }
+        let lock = WriteLock::acquire(&self.db, self.lock_timeout, |m| self.say(m))?;
+        let store = Store::open_rw(&self.db, self.db_is_default)?;
+        Ok((lock, store))
+    }
+
+    pub fn open_reader(&self) -> Result<Store> {
+        Store::open_ro(&self.db)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<u8> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let db = resolve_db_path(cli.db.as_deref())?;
+    let ctx = Ctx {
+        settings,
+        db,
+        db_is_default: cli.db.is_none()
+            && std::env::var_os("NUMHEALTH_DB").is_none_or(|v| v.is_empty()),
+        quiet: cli.quiet,
+        lock_timeout: Duration::from_secs(cli.lock_timeout),
+        progress: !cli.quiet && std::io::stderr().is_terminal(),
+    };
+    match cli.command {
+        Command::Ingest(a) => ingest::run(&ctx, a),
+        Command::Pull(a) => pull::run(&ctx, a),
+        Command::Score(a) => score::run(&ctx, a),
+        Command::Risky(a) => risky::run(&ctx, a),
+        Command::Number(a) => number::run(&ctx, a),
+        Command::Bursts(a) => bursts::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
+        Command::Rejects(a) => rejects::run(&ctx, a),
+        Command::Runs(a) => runs::run(&ctx, a),
+        Command::Config => config::run(&ctx),
+        Command::Prune(a) => prune::run(&ctx, a),
+        Command::Backup(a) => backup::run(&ctx, a),
+        Command::Rebuild => rebuild::run(&ctx),
+        Command::Check(a) => check::run(&ctx, a),
+        Command::Simulate(a) => simulate::run(&ctx, a),
+    }
 }

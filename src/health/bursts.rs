@@ -75,7 +75,8 @@ pub fn detect(points: &[CallPoint], cfg: &BurstConfig) -> Vec<Burst> {
         .into_iter()
         .map(|(s, e)| {
             let inside = points.iter().filter(|p| p.at_ms >= s && p.at_ms <= e);
-            let (calls, short_calls) = inside.fold((0, 0), |(c, sc), p| (c + 1, sc + i64::from(p.short)));
+            let (calls, short_calls) =
+                inside.fold((0, 0), |(c, sc), p| (c + 1, sc + i64::from(p.short)));
             Burst {
                 start_ms: s,
                 end_ms: e,
@@ -91,7 +92,10 @@ mod tests {
     use super::*;
 
     fn pts(times_short: &[(i64, bool)]) -> Vec<CallPoint> {
-        times_short.iter().map(|&(t, s)| CallPoint { at_ms: t, short: s }).collect()
+        times_short
+            .iter()
+            .map(|&(t, s)| CallPoint { at_ms: t, short: s })
+            .collect()
     }
 
     #[test]

@@ -107,15 +107,30 @@ mod tests {
     #[test]
     fn short_human_answer() {
         let c = contribution(&call(Some("user_hangup"), Some(2000)), 6000);
-        assert_eq!((c.attempts, c.connected, c.human, c.short_human, c.short_calls), (1, 1, 1, 1, 1));
+        assert_eq!(
+            (
+                c.attempts,
+                c.connected,
+                c.human,
+                c.short_human,
+                c.short_calls
+            ),
+            (1, 1, 1, 1, 1)
+        );
         let c = contribution(&call(Some("user_hangup"), Some(60_000)), 6000);
         assert_eq!((c.short_human, c.short_calls, c.talk_ms), (0, 0, 60_000));
     }
 
     #[test]
     fn reputation_reasons_and_pending() {
-        assert_eq!(contribution(&call(Some("marked_as_spam"), None), 6000).marked_as_spam, 1);
-        assert_eq!(contribution(&call(Some("dial_failed"), None), 6000).reputation_failures(), 1);
+        assert_eq!(
+            contribution(&call(Some("marked_as_spam"), None), 6000).marked_as_spam,
+            1
+        );
+        assert_eq!(
+            contribution(&call(Some("dial_failed"), None), 6000).reputation_failures(),
+            1
+        );
         let p = contribution(&call(None, None), 6000);
         assert_eq!((p.attempts, p.pending), (1, 1));
     }

@@ -124,7 +124,12 @@ pub struct Assessment {
 }
 
 /// Scores one number as of `as_of_ms` against the fleet.
-pub fn assess(n: &NumberHistory, _fleet: &FleetHours, _cfg: &ScoreConfig, _as_of_ms: i64) -> Assessment {
+pub fn assess(
+    n: &NumberHistory,
+    _fleet: &FleetHours,
+    _cfg: &ScoreConfig,
+    _as_of_ms: i64,
+) -> Assessment {
     let attempts = n.hours.iter().map(|(_, c)| c.attempts).sum();
     Assessment {
         number: n.number.clone(),

@@ -61,7 +61,10 @@ pub const KNOWN_REASONS: &[(&str, ReasonClass)] = &[
     ("marked_as_spam", ReasonClass::Reputation),
     ("user_declined", ReasonClass::Reputation),
     ("network_blocked", ReasonClass::Reputation),
-    ("telephony_provider_permission_denied", ReasonClass::Telephony),
+    (
+        "telephony_provider_permission_denied",
+        ReasonClass::Telephony,
+    ),
     ("telephony_provider_unavailable", ReasonClass::Telephony),
     ("sip_routing_error", ReasonClass::Telephony),
     // Platform / account
@@ -120,7 +123,10 @@ mod tests {
         assert_eq!(classify("dial_failed"), ReasonClass::Reputation);
         assert_eq!(classify("concurrency_limit_reached"), ReasonClass::Platform);
         assert_eq!(classify("error_something_new"), ReasonClass::Platform);
-        assert_eq!(classify("telephony_provider_unavailable"), ReasonClass::Telephony);
+        assert_eq!(
+            classify("telephony_provider_unavailable"),
+            ReasonClass::Telephony
+        );
         assert_eq!(classify("dial_busy"), ReasonClass::Destination);
         assert_eq!(classify("carrier_said_no"), ReasonClass::Unknown);
         assert!(!is_known("carrier_said_no"));

@@ -15,7 +15,9 @@ pub fn daily(hours: &[(i64, HourCounts)], tz: Tz) -> BTreeMap<NaiveDate, HourCou
         let Some(at) = tz.timestamp_millis_opt(hour * HOUR_MS).single() else {
             continue;
         };
-        days.entry(at.date_naive()).or_default().add_scaled(counts, 1);
+        days.entry(at.date_naive())
+            .or_default()
+            .add_scaled(counts, 1);
     }
     days
 }

@@ -65,7 +65,11 @@ impl FileReader {
     }
 
     /// Reads from any byte source (pull uses this for API pages); `name` is for messages.
-    pub fn from_reader(_name: &str, _input: Box<dyn Read + Send>, _opts: &ReaderOptions) -> Result<FileReader, ReadError> {
+    pub fn from_reader(
+        _name: &str,
+        _input: Box<dyn Read + Send>,
+        _opts: &ReaderOptions,
+    ) -> Result<FileReader, ReadError> {
         Err(ReadError {
             message: "not implemented".into(),
         })

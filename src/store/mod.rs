@@ -1,1 +1,269 @@
-//! All SQL lives here.
+//! All SQL lives here: opening the database privately, migrations, the write lock,
+//! loading records, and the queries that feed analytics and reports.
+
+mod load;
+#[cfg(test)]
+mod load_tests;
+mod lock;
+mod maintenance;
+mod query;
+mod runs;
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use crate::error::{Error, Result};
+
+pub use load::{FileCounts, FileLoad, LoadSettings};
+pub use lock::WriteLock;
+pub use query::{BurstRow, ScoreHistoryRow, ScoringInputs};
+pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
+
+/// The schema, one numbered file per version, applied in order.
+const MIGRATION_SQL: &[&str] = &[include_str!("../../sql/0001_init.sql")];
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATION_SQL.len() as i64
+}
+
+/// An open database.
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens for writing, creating the file (mode 0600) and applying migrations.
+    /// `create_parent` creates a missing parent directory (0700): only for the default path.
+    pub fn open_rw(path: &Path, create_parent: bool) -> Result<Store> {
+        let shown = path.display().to_string();
+        let db_err = |message: String| Error::Database {
+            path: shown.clone(),
+            message,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.exists() {
+                if create_parent {
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(0o700)
+                        .create(parent)
+                        .map_err(|e| {
+                            db_err(format!("cannot create directory {}: {e}", parent.display()))
+                        })?;
+                } else {
+                    return Err(db_err(format!(
+                        "directory {} does not exist; create it or choose another --db",
+                        parent.display()
+                    )));
+                }
+            }
+        }
+        // Create the file ourselves so it is private from the first byte.
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| db_err(format!("cannot open for writing: {e}")))?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db_err(e.to_string()))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure(true).map_err(|e| db_err(e.to_string()))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading; a missing file is a clear error.
+    pub fn open_ro(path: &Path) -> Result<Store> {
+        let shown = path.display().to_string();
+        if !path.exists() {
+            return Err(Error::Database {
+                path: shown,
+                message: "no database here yet; run `numhealth ingest FILE` (or `pull`) first, or pass --db".into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::Database {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure(false).map_err(|e| Error::Database {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let version = store.user_version()?;
+        if version != schema_version() {
+            let hint = if version > schema_version() {
+                "it was written by a newer numhealth; upgrade numhealth"
+            } else {
+                "run any writing command (e.g. `numhealth score`) to upgrade it"
+            };
+            return Err(Error::Database {
+                path: shown,
+                message: format!(
+                    "schema version {version}, this numhealth reads {}: {hint}",
+                    schema_version()
+                ),
+            });
+        }
+        Ok(store)
+    }
+
+    fn configure(&self, write: bool) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        if write {
+            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "cache_size", -32_000)?;
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(())
+    }
+
+    fn user_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version = self
+            .user_version()
+            .map_err(|e| self.db_error(e.to_string()))?;
+        if version > schema_version() {
+            return Err(self.db_error(format!(
+                "schema version {version} is newer than this numhealth knows ({}); it was left untouched: upgrade numhealth",
+                schema_version()
+            )));
+        }
+        migrations()
+            .to_latest(&mut self.conn)
+            .map_err(|e| self.db_error(format!("migrating the schema failed: {e}")))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn db_error(&self, message: String) -> Error {
+        Error::Database {
+            path: self.path.display().to_string(),
+            message,
+        }
+    }
+
+    /// Wraps a SQLite error with the database path.
+    pub(crate) fn wrap_at(path: &Path, e: rusqlite::Error) -> Error {
+        Error::Database {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Wraps a SQLite error with the database path.
+    pub(crate) fn wrap(&self, e: rusqlite::Error) -> Error {
+        self.db_error(e.to_string())
+    }
+
+    pub fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.wrap(e))
+    }
+
+    pub fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.wrap(e))
+    }
+}
+
+/// Meta keys.
+pub mod meta {
+    /// The short-call cut-off (ms) the stored `short` flags and rollups were computed with.
+    pub const SHORT_CALL_MS: &str = "short_call_ms";
+    /// The burst settings (JSON) stored bursts were detected with.
+    pub const BURST_SETTINGS: &str = "burst_settings";
+    /// Raw calls placed before this moment (ms) were pruned.
+    pub const PRUNED_BEFORE_MS: &str = "pruned_before_ms";
+    /// `pull` resumes from here (ms): calls starting before it were committed.
+    pub const PULL_WATERMARK_MS: &str = "pull_watermark_ms";
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn new_database_is_private_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("n.db");
+        let s = Store::open_rw(&p, false).unwrap();
+        assert_eq!(s.user_version().unwrap(), schema_version());
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        drop(s);
+        // Reopening is a no-op migration.
+        let s = Store::open_rw(&p, false).unwrap();
+        assert_eq!(s.user_version().unwrap(), schema_version());
+    }
+
+    #[test]
+    fn newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("n.db");
+        drop(Store::open_rw(&p, false).unwrap());
+        let c = Connection::open(&p).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let err = Store::open_rw(&p, false).err().unwrap().to_string();
+        assert!(err.contains("newer"), "{err}");
+        let c = Connection::open(&p).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 99);
+    }
+
+    #[test]
+    fn missing_directory_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("nope/n.db");
+        let err = Store::open_rw(&p, false).err().unwrap().to_string();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(Store::open_rw(&p, true).is_ok());
+    }
+}

@@ -1,0 +1,9 @@
+//! `numhealth config`: print the effective settings as TOML (a starting config file).
+
+use crate::commands::Ctx;
+use crate::error::{Result, exit};
+
+pub fn run(ctx: &Ctx) -> Result<u8> {
+    print!("{}", ctx.settings.to_toml());
+    Ok(exit::OK)
+}

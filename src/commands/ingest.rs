@@ -1,0 +1,227 @@
+//! `numhealth ingest`: load files into the database, one transaction per file, and
+//! report what landed. Also the loading loop that `pull` reuses for API pages.
+
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{IngestArgs, InputFormat as CliFormat, SummaryFormat};
+use crate::commands::Ctx;
+use crate::error::{Error, Result, exit};
+use crate::readers::{FileReader, InputFormat, ReaderOptions, Shape};
+use crate::report::{self, views};
+use crate::store::{FileCounts, LoadSettings, RunTotals, Store};
+
+/// Reader options from settings and flags.
+pub fn reader_options(
+    ctx: &Ctx,
+    format: InputFormat,
+    region: Option<&str>,
+    now_ms: i64,
+) -> Result<ReaderOptions> {
+    let region = region
+        .unwrap_or(&ctx.settings.ingest.default_region)
+        .to_uppercase();
+    if region.parse::<phonenumber::country::Id>().is_err() {
+        return Err(Error::Usage(format!(
+            "--region {region:?} is not an ISO 3166 region code like US or GB"
+        )));
+    }
+    Ok(ReaderOptions {
+        format,
+        default_region: region,
+        now_ms,
+        max_age_days: ctx.settings.ingest.max_age_days,
+        max_duration_hours: ctx.settings.ingest.max_duration_hours,
+    })
+}
+
+pub fn load_settings(ctx: &Ctx, received_ms: i64) -> LoadSettings {
+    LoadSettings {
+        short_call_ms: ctx.settings.short_call_ms(),
+        bursts: ctx.settings.bursts,
+        received_ms,
+        batch_size: 20_000,
+    }
+}
+
+pub fn shape_name(s: Shape) -> &'static str {
+    match s {
+        Shape::NdjsonCalls => "ndjson_calls",
+        Shape::NdjsonEvents => "ndjson_webhook_events",
+        Shape::V3Page => "list_calls_v3_page",
+        Shape::V2Array => "list_calls_v2_array",
+        Shape::Csv => "csv",
+        Shape::Empty => "empty",
+    }
+}
+
+/// Loads everything one reader yields as file `ordinal` of the run, in one transaction.
+/// On a fatal read error the file is rolled back and recorded as failed; the error
+/// message (naming the source) is returned.
+pub fn load_source(
+    ctx: &Ctx,
+    store: &mut Store,
+    run_id: i64,
+    ordinal: i64,
+    name: &str,
+    mut reader: FileReader,
+    settings: &LoadSettings,
+) -> Result<std::result::Result<FileCounts, String>> {
+    let bar = progress_bar(ctx, name, reader.total_bytes());
+    let outcome = {
+        let mut load = store.begin_file(run_id, ordinal, name, settings)?;
+        let mut fatal = None;
+        let mut n = 0u64;
+        while let Some(item) = reader.next() {
+            match item {
+                Ok(it) => load.add(it)?,
+                Err(e) => {
+                    fatal = Some(format!("{name}: {e} (the whole file was rolled back)"));
+                    break;
+                }
+            }
+            n += 1;
+            if n % 4096 == 0 {
+                if let Some(b) = &bar {
+                    b.set_position(reader.bytes_read());
+                }
+            }
+        }
+        match fatal {
+            Some(msg) => Err(msg),
+            None => Ok(load.finish(
+                &reader.sha256_hex(),
+                reader.bytes_read(),
+                shape_name(reader.shape()),
+            )?),
+        }
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Err(msg) = &outcome {
+        store.record_failed_file(run_id, ordinal, name, msg)?;
+    }
+    Ok(outcome)
+}
+
+fn progress_bar(ctx: &Ctx, name: &str, total: Option<u64>) -> Option<ProgressBar> {
+    if !ctx.progress {
+        return None;
+    }
+    let (bar, template) = match total {
+        Some(t) => (
+            ProgressBar::new(t),
+            "{msg} {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} {msg} {bytes} ({bytes_per_sec})",
+        ),
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}
+
+/// Prints the summary and returns the exit code for a finished run.
+pub fn report_run(
+    ctx: &Ctx,
+    store: &Store,
+    run_id: i64,
+    failed: usize,
+    pages: Option<u64>,
+    format: SummaryFormat,
+) -> Result<u8> {
+    let totals: RunTotals = store.run_totals(run_id)?;
+    let status = if failed > 0 {
+        "failed"
+    } else if totals.rejected > 0 {
+        "rejects"
+    } else {
+        "ok"
+    };
+    let message = (failed > 0).then(|| format!("{failed} input(s) failed and were rolled back"));
+    store.finish_run(run_id, crate::time::now_ms(), status, message.as_deref())?;
+    match format {
+        SummaryFormat::Table => report::emit(
+            crate::cli::Format::Table,
+            &views::summary(&totals, pages),
+            &(),
+        )?,
+        SummaryFormat::Json => {
+            let mut v = serde_json::to_value(totals).unwrap_or_default();
+            if let (Some(p), Some(o)) = (pages, v.as_object_mut()) {
+                o.insert("pages".into(), p.into());
+            }
+            report::write_json(std::io::stdout().lock(), &v)?;
+        }
+    }
+    if totals.rejected > 0 {
+        ctx.say(&format!(
+            "{} record(s) rejected and kept aside; see `numhealth rejects --run {run_id}`",
+            totals.rejected
+        ));
+    }
+    Ok(if failed > 0 {
+        exit::FAILURE
+    } else if totals.rejected > 0 {
+        exit::REJECTS
+    } else {
+        exit::OK
+    })
+}
+
+pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
+    let now = crate::time::now_ms();
+    let format = match args.input_format {
+        CliFormat::Auto => InputFormat::Auto,
+        CliFormat::Ndjson => InputFormat::Ndjson,
+        CliFormat::Json => InputFormat::Json,
+        CliFormat::Csv => InputFormat::Csv,
+    };
+    let opts = reader_options(ctx, format, args.region.as_deref(), now)?;
+    let stdin_count = args.paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if stdin_count > 1 {
+        return Err(Error::Usage(
+            "`-` (standard input) can be given only once".into(),
+        ));
+    }
+    let (_lock, mut store) = ctx.open_writer()?;
+    let settings = load_settings(ctx, now);
+    store.check_ingest_settings(settings.short_call_ms, &settings.bursts)?;
+    let run_id = store.begin_run("ingest", now)?;
+    let mut failed = 0usize;
+    for (i, path) in args.paths.iter().enumerate() {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let outcome = match FileReader::open(Path::new(path), &opts) {
+            Ok(reader) => load_source(
+                ctx,
+                &mut store,
+                run_id,
+                i as i64 + 1,
+                &name,
+                reader,
+                &settings,
+            )?,
+            Err(e) => {
+                let msg = format!("{name}: {e}");
+                store.record_failed_file(run_id, i as i64 + 1, &name, &msg)?;
+                Err(msg)
+            }
+        };
+        if let Err(msg) = outcome {
+            failed += 1;
+            eprintln!("numhealth: error: {msg}");
+        }
+    }
+    report_run(ctx, &store, run_id, failed, None, args.format)
+}

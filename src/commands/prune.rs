@@ -1,0 +1,18 @@
+//! `numhealth prune`: delete old raw calls; rollups, bursts and score history stay.
+
+use crate::cli::PruneArgs;
+use crate::commands::Ctx;
+use crate::error::{Result, exit};
+use crate::time::{parse_moment, rfc3339};
+
+pub fn run(ctx: &Ctx, args: PruneArgs) -> Result<u8> {
+    let before = parse_moment("--before", &args.before)?;
+    let (_lock, mut store) = ctx.open_writer()?;
+    let out = store.prune(before)?;
+    println!(
+        "deleted {} raw calls placed before {}; rollups, bursts and scores kept",
+        out.deleted_calls,
+        rfc3339(out.horizon_ms)
+    );
+    Ok(exit::OK)
+}

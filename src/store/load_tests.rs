@@ -1,0 +1,321 @@
+//! Store tests: upserts keyed on call_id, rollups kept equal to a rebuild from raw calls,
+//! bursts, rejects, prune and backup.
+
+use crate::health::bursts::BurstConfig;
+use crate::model::{CallRecord, Direction, Item, Locator, Reject};
+use crate::store::{LoadSettings, Store};
+
+const T0: i64 = 1_763_640_000_000; // 2025-11-20T12:00:00Z
+
+fn settings() -> LoadSettings {
+    LoadSettings {
+        short_call_ms: 6000,
+        bursts: BurstConfig::default(),
+        received_ms: T0 + 86_400_000,
+        batch_size: 7,
+    }
+}
+
+fn call(id: &str, from: &str, start: i64, reason: Option<&str>, dur: Option<i64>) -> CallRecord {
+    CallRecord {
+        call_id: id.into(),
+        direction: Direction::Outbound,
+        our_number: from.into(),
+        other_number: "+12125550000".into(),
+        call_status: if reason.is_some() {
+            "ended".into()
+        } else {
+            "ongoing".into()
+        },
+        agent_id: Some("agent_1".into()),
+        disconnection_reason: reason.map(str::to_string),
+        start_ms: Some(start),
+        end_ms: dur.map(|d| start + d),
+        duration_ms: dur,
+        in_voicemail: None,
+        user_sentiment: None,
+        call_successful: None,
+        number_flags: 0,
+    }
+}
+
+fn at(n: u64) -> Locator {
+    Locator {
+        line: Some(n),
+        record: n,
+    }
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open_rw(&dir.path().join("t.db"), false).unwrap();
+    (dir, s)
+}
+
+fn load(store: &mut Store, items: Vec<Item>) -> crate::store::FileCounts {
+    let run = store.begin_run("ingest", T0).unwrap();
+    let mut l = store
+        .begin_file(run, 1, "test.ndjson", &settings())
+        .unwrap();
+    for it in items {
+        l.add(it).unwrap();
+    }
+    l.finish("abc", 10, "ndjson_calls").unwrap()
+}
+
+fn rollup_sum(store: &Store, col: &str) -> i64 {
+    store
+        .conn
+        .query_row(
+            &format!("SELECT coalesce(sum({col}), 0) FROM number_hourly"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn redelivery_updates_never_double_counts() {
+    let (_d, mut s) = open();
+    let a = call("c1", "+14155550100", T0, None, None);
+    let c = load(&mut s, vec![Item::Call(Box::new(a.clone()), at(1))]);
+    assert_eq!((c.inserted, c.updated, c.unchanged), (1, 0, 0));
+    assert_eq!(rollup_sum(&s, "pending"), 1);
+    // The ended version updates; rollups move from pending to dial_failed.
+    let b = call("c1", "+14155550100", T0, Some("dial_failed"), Some(0));
+    let c = load(&mut s, vec![Item::Call(Box::new(b.clone()), at(1))]);
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 1, 0));
+    assert_eq!(rollup_sum(&s, "pending"), 0);
+    assert_eq!(rollup_sum(&s, "dial_failed"), 1);
+    assert_eq!(rollup_sum(&s, "attempts"), 1);
+    // The same again is unchanged; the stale `ongoing` version never overwrites.
+    let c = load(
+        &mut s,
+        vec![
+            Item::Call(Box::new(b.clone()), at(1)),
+            Item::Call(Box::new(a), at(2)),
+        ],
+    );
+    assert_eq!((c.inserted, c.updated, c.unchanged), (0, 0, 2));
+    assert_eq!(s.get_call("c1").unwrap().unwrap(), b);
+    assert_eq!(rollup_sum(&s, "attempts"), 1);
+}
+
+#[test]
+fn rollups_equal_a_rebuild_after_many_updates() {
+    let (_d, mut s) = open();
+    let mut items = Vec::new();
+    for i in 0..60i64 {
+        let reason = [
+            "user_hangup",
+            "dial_no_answer",
+            "dial_failed",
+            "marked_as_spam",
+            "concurrency_limit_reached",
+        ][i as usize % 5];
+        let from = if i % 3 == 0 {
+            "+14155550100"
+        } else {
+            "+14155550101"
+        };
+        items.push(Item::Call(
+            Box::new(call(&format!("k{i:03}"), from, T0 + i * 40_000, None, None)),
+            at(i as u64),
+        ));
+        items.push(Item::Call(
+            Box::new(call(
+                &format!("k{i:03}"),
+                from,
+                T0 + i * 40_000,
+                Some(reason),
+                Some(i * 700),
+            )),
+            at(i as u64),
+        ));
+    }
+    let c = load(&mut s, items);
+    assert_eq!(c.inserted + c.updated + c.unchanged, 120);
+    let before = s.check().unwrap();
+    s.rebuild(6000, &BurstConfig::default()).unwrap();
+    let after = s.check().unwrap();
+    assert_eq!(
+        before, after,
+        "incremental rollups and bursts must equal a rebuild"
+    );
+    assert_eq!(rollup_sum(&s, "platform_fault"), 12);
+    assert_eq!(rollup_sum(&s, "attempts"), 48);
+}
+
+#[test]
+fn bursts_are_detected_across_files_and_merged() {
+    let (_d, mut s) = open();
+    // 8 short calls in file 1, 8 more two minutes later in file 2: one burst of 16.
+    let first: Vec<Item> = (0..8)
+        .map(|i| {
+            Item::Call(
+                Box::new(call(
+                    &format!("a{i}"),
+                    "+14155550100",
+                    T0 + i * 10_000,
+                    Some("dial_no_answer"),
+                    Some(0),
+                )),
+                at(i as u64),
+            )
+        })
+        .collect();
+    load(&mut s, first);
+    assert!(s.list_bursts(None, None, None).unwrap().is_empty());
+    let second: Vec<Item> = (0..8)
+        .map(|i| {
+            Item::Call(
+                Box::new(call(
+                    &format!("b{i}"),
+                    "+14155550100",
+                    T0 + 120_000 + i * 10_000,
+                    Some("user_hangup"),
+                    Some(2000),
+                )),
+                at(i as u64),
+            )
+        })
+        .collect();
+    load(&mut s, second);
+    let b = s.list_bursts(None, None, None).unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!((b[0].calls, b[0].short_calls, b[0].start_ms), (16, 16, T0));
+}
+
+#[test]
+fn rejects_are_kept_with_locator() {
+    let (_d, mut s) = open();
+    let rej = Reject {
+        at: Locator {
+            line: Some(7),
+            record: 5,
+        },
+        field: Some("start_timestamp".into()),
+        reason: "start_timestamp \"x\" is not a number".into(),
+        raw: "{\"call_id\":\"x\"}".into(),
+    };
+    let c = load(
+        &mut s,
+        vec![
+            Item::Rejected(Box::new(rej)),
+            Item::Call(
+                Box::new(call(
+                    "ok",
+                    "+14155550100",
+                    T0,
+                    Some("user_hangup"),
+                    Some(30_000),
+                )),
+                at(8),
+            ),
+        ],
+    );
+    assert_eq!((c.read, c.inserted, c.rejected), (2, 1, 1));
+    let r = s.list_rejects(None, 10).unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        (r[0].file.as_str(), r[0].line, r[0].field.as_deref()),
+        ("test.ndjson", Some(7), Some("start_timestamp"))
+    );
+}
+
+#[test]
+fn dropped_load_rolls_back_everything() {
+    let (_d, mut s) = open();
+    let run = s.begin_run("ingest", T0).unwrap();
+    {
+        let mut l = s.begin_file(run, 1, "f", &settings()).unwrap();
+        for i in 0..20 {
+            l.add(Item::Call(
+                Box::new(call(
+                    &format!("r{i}"),
+                    "+14155550100",
+                    T0 + i,
+                    Some("user_hangup"),
+                    Some(9000),
+                )),
+                at(1),
+            ))
+            .unwrap();
+        }
+        // dropped without finish
+    }
+    assert_eq!(s.check().unwrap().calls, 0);
+    assert_eq!(rollup_sum(&s, "attempts"), 0);
+}
+
+#[test]
+fn prune_keeps_rollups_and_skips_old_redelivery() {
+    let (_d, mut s) = open();
+    let old = call("old", "+14155550100", T0, Some("dial_failed"), Some(0));
+    let new = call(
+        "new",
+        "+14155550100",
+        T0 + 10 * 86_400_000,
+        Some("user_hangup"),
+        Some(60_000),
+    );
+    load(
+        &mut s,
+        vec![
+            Item::Call(Box::new(old.clone()), at(1)),
+            Item::Call(Box::new(new), at(2)),
+        ],
+    );
+    let out = s.prune(T0 + 86_400_000).unwrap();
+    assert_eq!(out.deleted_calls, 1);
+    assert_eq!(rollup_sum(&s, "dial_failed"), 1);
+    let c = load(&mut s, vec![Item::Call(Box::new(old), at(1))]);
+    assert_eq!((c.inserted, c.skipped), (0, 1));
+    assert_eq!(rollup_sum(&s, "dial_failed"), 1);
+    // A rebuild after pruning keeps the pruned hours' rollups.
+    s.rebuild(6000, &BurstConfig::default()).unwrap();
+    assert_eq!(rollup_sum(&s, "dial_failed"), 1);
+    assert_eq!(rollup_sum(&s, "human"), 1);
+}
+
+#[test]
+fn backup_is_a_consistent_private_copy() {
+    use std::os::unix::fs::PermissionsExt;
+    let (d, mut s) = open();
+    load(
+        &mut s,
+        vec![Item::Call(
+            Box::new(call(
+                "x",
+                "+14155550100",
+                T0,
+                Some("user_hangup"),
+                Some(30_000),
+            )),
+            at(1),
+        )],
+    );
+    let dest = d.path().join("copy.db");
+    s.backup_to(&dest).unwrap();
+    let copy = Store::open_ro(&dest).unwrap();
+    assert_eq!(copy.check().unwrap(), s.check().unwrap());
+    assert_eq!(
+        std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(s.backup_to(&dest).is_err(), "never overwrites");
+}
+
+#[test]
+fn settings_change_requires_rebuild() {
+    let (_d, s) = open();
+    s.check_ingest_settings(6000, &BurstConfig::default())
+        .unwrap();
+    s.check_ingest_settings(6000, &BurstConfig::default())
+        .unwrap();
+    let err = s
+        .check_ingest_settings(8000, &BurstConfig::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("numhealth rebuild"), "{err}");
+}

@@ -1,0 +1,232 @@
+//! Keeping the database healthy over time: pruning raw calls, online backup, rebuilding
+//! rollups and bursts from raw calls, and an integrity/content check for operators and
+//! the crash harness.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::health::bursts::BurstConfig;
+use crate::health::rollup::{HOUR_MS, contribution, hour_of, is_short_attempt};
+use crate::model::{Direction, HourCounts};
+use crate::store::load::{call_from_row, redetect_number};
+use crate::store::{Store, meta};
+
+/// What `prune` did.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PruneOutcome {
+    pub deleted_calls: u64,
+    pub horizon_ms: i64,
+}
+
+/// What `check` reports.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CheckReport {
+    pub integrity: String,
+    pub calls: i64,
+    pub rollup_rows: i64,
+    pub bursts: i64,
+    /// xxh3 over every stored call, rollup row and burst, in key order.
+    pub checksum: String,
+}
+
+impl Store {
+    /// Deletes raw calls placed before `before_ms` (rounded down to the hour). Rollups,
+    /// bursts and score history stay, so scores for windows the rollups cover do not change;
+    /// later deliveries of calls before the horizon are skipped, not double counted.
+    pub fn prune(&mut self, before_ms: i64) -> Result<PruneOutcome> {
+        let horizon = before_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        let path = self.path().to_path_buf();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Store::wrap_at(&path, e))?;
+        let deleted = tx.execute("DELETE FROM calls WHERE placed_ms < ?1", [horizon])?;
+        let old: Option<i64> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [meta::PRUNED_BEFORE_MS],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+            .and_then(|v| v.parse().ok());
+        let new = old.map_or(horizon, |o| o.max(horizon));
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![meta::PRUNED_BEFORE_MS, new.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(PruneOutcome {
+            deleted_calls: deleted as u64,
+            horizon_ms: new,
+        })
+    }
+
+    /// Copies the database to `dest` (must not exist) with SQLite's online backup API, in one
+    /// step so the copy is one consistent snapshot while others write. Written to a private
+    /// temporary file beside `dest`, then renamed into place.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        let shown = dest.display().to_string();
+        let fail = |message: String| Error::Database {
+            path: shown.clone(),
+            message,
+        };
+        if dest.exists() {
+            return Err(fail("already exists; choose a new file name".into()));
+        }
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".numhealth-backup-")
+            .tempfile_in(dir)
+            .map_err(|e| fail(format!("cannot create a file in {}: {e}", dir.display())))?;
+        {
+            let mut dst = Connection::open(tmp.path()).map_err(|e| fail(e.to_string()))?;
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)
+                .map_err(|e| fail(e.to_string()))?;
+            backup
+                .step(-1)
+                .map_err(|e| fail(format!("backup failed: {e}")))?;
+        }
+        tmp.persist_noclobber(dest)
+            .map_err(|e| fail(format!("cannot move the copy into place: {}", e.error)))?;
+        Ok(())
+    }
+
+    /// Recomputes `short` flags, hourly rollups and bursts from the raw calls with the given
+    /// cut-offs, in one transaction; rollups older than the prune horizon are kept as they are.
+    pub fn rebuild(&mut self, short_call_ms: i64, bursts: &BurstConfig) -> Result<u64> {
+        let horizon: i64 = self
+            .meta_get(meta::PRUNED_BEFORE_MS)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i64::MIN);
+        let horizon_hour = if horizon == i64::MIN {
+            i64::MIN
+        } else {
+            hour_of(horizon)
+        };
+        let path = self.path().to_path_buf();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Store::wrap_at(&path, e))?;
+        tx.execute("DELETE FROM number_hourly WHERE hour >= ?1", [horizon_hour])?;
+        tx.execute("DELETE FROM bursts WHERE start_ms >= ?1", [horizon])?;
+        let cols = HourCounts::FIELDS.join(", ");
+        let marks: Vec<String> = (3..3 + HourCounts::FIELDS.len())
+            .map(|i| format!("?{i}"))
+            .collect();
+        let mut calls = 0u64;
+        {
+            let mut upd = tx.prepare("UPDATE calls SET short = ?2 WHERE call_id = ?1")?;
+            let mut ins = tx.prepare(&format!(
+                "INSERT INTO number_hourly (number, hour, {cols}) VALUES (?1, ?2, {})",
+                marks.join(", ")
+            ))?;
+            let mut st = tx.prepare(
+                "SELECT call_id, direction, our_number, other_number, call_status, agent_id, disconnection_reason, start_ms, \
+                 end_ms, duration_ms, in_voicemail, user_sentiment, call_successful, number_flags, placed_ms, short \
+                 FROM calls ORDER BY our_number, placed_ms",
+            )?;
+            let mut rows = st.query([])?;
+            let mut current: Option<(String, i64, HourCounts)> = None;
+            let mut spans: Vec<(String, i64, i64)> = Vec::new();
+            let mut flush = |cur: &Option<(String, i64, HourCounts)>| -> rusqlite::Result<()> {
+                if let Some((n, h, c)) = cur {
+                    if !c.is_zero() {
+                        let a = c.to_array();
+                        let mut v: Vec<&dyn rusqlite::ToSql> = vec![n, h];
+                        v.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+                        ins.execute(v.as_slice())?;
+                    }
+                }
+                Ok(())
+            };
+            while let Some(r) = rows.next()? {
+                let rec = call_from_row(r)?;
+                let placed: i64 = r.get(14)?;
+                let old_short: i64 = r.get(15)?;
+                calls += 1;
+                let short = if rec.direction == Direction::Inbound
+                    || contribution(&rec, short_call_ms).platform_fault == 1
+                {
+                    -1
+                } else {
+                    i64::from(is_short_attempt(&rec, short_call_ms))
+                };
+                if short != old_short {
+                    upd.execute(params![rec.call_id, short])?;
+                }
+                let hour = hour_of(placed);
+                let same = current
+                    .as_ref()
+                    .is_some_and(|(n, h, _)| *n == rec.our_number && *h == hour);
+                if !same {
+                    flush(&current)?;
+                    current = Some((rec.our_number.clone(), hour, HourCounts::default()));
+                }
+                if let Some((_, _, c)) = current.as_mut() {
+                    c.add_scaled(&contribution(&rec, short_call_ms), 1);
+                }
+                match spans.last_mut() {
+                    Some((n, _, hi)) if *n == rec.our_number => *hi = placed,
+                    _ => spans.push((rec.our_number.clone(), placed, placed)),
+                }
+            }
+            flush(&current)?;
+            drop(rows);
+            for (n, lo, hi) in spans {
+                redetect_number(&tx, &n, lo, hi, bursts)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![meta::SHORT_CALL_MS, short_call_ms.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![meta::BURST_SETTINGS, serde_json::to_string(bursts).unwrap_or_default()],
+        )?;
+        tx.commit()?;
+        Ok(calls)
+    }
+
+    /// `PRAGMA integrity_check` plus counts and a checksum of the stored content.
+    pub fn check(&self) -> Result<CheckReport> {
+        let integrity: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.wrap(e))?;
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut count = |sql: &str| -> Result<i64> {
+            let mut st = self.conn.prepare(sql).map_err(|e| self.wrap(e))?;
+            let ncols = st.column_count();
+            let mut rows = st.query([]).map_err(|e| self.wrap(e))?;
+            let mut n = 0;
+            while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
+                n += 1;
+                for i in 0..ncols {
+                    let v: rusqlite::types::Value = r.get(i).map_err(|e| self.wrap(e))?;
+                    h.update(format!("{v:?}|").as_bytes());
+                }
+                h.update(b"\n");
+            }
+            Ok(n)
+        };
+        let calls =
+            count("SELECT call_id, fingerprint, placed_ms, short FROM calls ORDER BY call_id")?;
+        let rollup_rows = count("SELECT * FROM number_hourly ORDER BY number, hour")?;
+        let bursts = count("SELECT * FROM bursts ORDER BY number, start_ms")?;
+        Ok(CheckReport {
+            integrity,
+            calls,
+            rollup_rows,
+            bursts,
+            checksum: format!("{:016x}", h.digest()),
+        })
+    }
+}
