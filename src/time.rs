@@ -11,10 +11,10 @@ pub fn parse_moment(flag: &str, s: &str) -> Result<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return Ok(Utc.from_utc_datetime(&t).timestamp_millis());
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(Utc.from_utc_datetime(&t).timestamp_millis());
     }
     Err(Error::Usage(format!(
         "{flag} {s:?}: expected RFC 3339 (2026-11-20T06:00:00Z) or a date (2026-11-20)"

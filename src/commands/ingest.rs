@@ -3,12 +3,16 @@
 
 use std::path::Path;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{IngestArgs, InputFormat as CliFormat, SummaryFormat};
 use crate::commands::Ctx;
 use crate::error::{Error, Result, exit};
-use crate::readers::{FileReader, InputFormat, ReaderOptions, Shape};
+use crate::model::Item;
+use crate::readers::{FileReader, InputFormat, ReadError, ReaderOptions, Shape};
 use crate::report::{self, views};
 use crate::store::{FileCounts, LoadSettings, RunTotals, Store};
 
@@ -65,46 +69,83 @@ pub fn load_source(
     run_id: i64,
     ordinal: i64,
     name: &str,
-    mut reader: FileReader,
+    reader: FileReader,
     settings: &LoadSettings,
 ) -> Result<std::result::Result<FileCounts, String>> {
     let bar = progress_bar(ctx, name, reader.total_bytes());
-    let outcome = {
-        let mut load = store.begin_file(run_id, ordinal, name, settings)?;
-        let mut fatal = None;
-        let mut n = 0u64;
-        while let Some(item) = reader.next() {
-            match item {
-                Ok(it) => load.add(it)?,
-                Err(e) => {
-                    fatal = Some(format!("{name}: {e} (the whole file was rolled back)"));
-                    break;
+    let position = AtomicU64::new(0);
+    // Parsing and validating on one core, SQLite on the other: the reader thread sends
+    // chunks of items through a small bounded channel, so memory stays flat.
+    let outcome: Result<std::result::Result<FileCounts, String>> = std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Vec<std::result::Result<Item, ReadError>>>(4);
+        let position = &position;
+        let parser = scope.spawn(move || {
+            let mut reader = reader;
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while let Some(item) = reader.next() {
+                let fatal = item.is_err();
+                chunk.push(item);
+                if chunk.len() == CHUNK || fatal {
+                    position.store(reader.bytes_read(), Ordering::Relaxed);
+                    if tx
+                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                        .is_err()
+                        || fatal
+                    {
+                        return reader;
+                    }
                 }
             }
-            n += 1;
-            if n % 4096 == 0 {
-                if let Some(b) = &bar {
-                    b.set_position(reader.bytes_read());
+            let _ = tx.send(chunk);
+            reader
+        });
+        let consumed = store
+            .begin_file(run_id, ordinal, name, settings)
+            .and_then(|mut load| {
+                for chunk in rx.iter() {
+                    for item in chunk {
+                        match item {
+                            Ok(it) => load.add(it)?,
+                            Err(e) => {
+                                return Ok((
+                                    load,
+                                    Some(format!("{name}: {e} (the whole file was rolled back)")),
+                                ));
+                            }
+                        }
+                    }
+                    if let Some(b) = &bar {
+                        b.set_position(position.load(Ordering::Relaxed));
+                    }
                 }
-            }
-        }
-        match fatal {
-            Some(msg) => Err(msg),
-            None => Ok(load.finish(
+                Ok((load, None))
+            });
+        // Dropping the receiver stops the parser at its next send.
+        drop(rx);
+        let reader = parser
+            .join()
+            .map_err(|_| Error::Other(format!("{name}: the reader thread failed")))?;
+        match consumed? {
+            (load, None) => Ok(Ok(load.finish(
                 &reader.sha256_hex(),
                 reader.bytes_read(),
                 shape_name(reader.shape()),
-            )?),
+            )?)),
+            (_rolled_back, Some(msg)) => Ok(Err(msg)),
         }
-    };
+    });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let outcome = outcome?;
     if let Err(msg) = &outcome {
         store.record_failed_file(run_id, ordinal, name, msg)?;
     }
     Ok(outcome)
 }
+
+/// Items per chunk sent from the parser thread.
+const CHUNK: usize = 2048;
 
 fn progress_bar(ctx: &Ctx, name: &str, total: Option<u64>) -> Option<ProgressBar> {
     if !ctx.progress {

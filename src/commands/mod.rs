@@ -48,10 +48,10 @@ impl Ctx {
 
     /// Takes the write lock and opens the database for writing.
     pub fn open_writer(&self) -> Result<(WriteLock, Store)> {
-        if self.db_is_default {
-            if let Some(dir) = self.db.parent() {
-                let _ = std::fs::DirBuilder::new().recursive(true).create(dir);
-            }
+        if self.db_is_default
+            && let Some(dir) = self.db.parent()
+        {
+            let _ = std::fs::DirBuilder::new().recursive(true).create(dir);
         }
         let lock = WriteLock::acquire(&self.db, self.lock_timeout, |m| self.say(m))?;
         let store = Store::open_rw(&self.db, self.db_is_default)?;

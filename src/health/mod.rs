@@ -3,8 +3,16 @@
 //! Nothing here touches SQL or prints.
 
 pub mod bursts;
+pub mod components;
+pub mod daily;
 pub mod rollup;
 pub mod score;
+pub mod score_config;
 pub mod stats;
 pub mod taxonomy;
 pub mod timeline;
+pub mod verdict;
+pub mod window;
+
+#[cfg(test)]
+mod score_tests;

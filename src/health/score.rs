@@ -1,35 +1,19 @@
-//! The 0-100 spam-risk score, its named components, level, action and reasons.
-//! PLACEHOLDER: the interface is fixed; the health helper fills in the method.
+//! The 0-100 spam-risk score of one caller number, its named components, level, action
+//! and reasons: the interface the rest of numhealth codes against, and `assess`, which
+//! gathers the evidence, scores each component and applies the action rules.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::health::bursts::Burst;
+use crate::health::components::{self, Part};
+use crate::health::stats::noisy_or;
+use crate::health::verdict::{self, Facts, Trigger};
+use crate::health::window;
 use crate::model::HourCounts;
 
-/// Thresholds and weights for scoring (the `[score]` section of the config).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ScoreConfig {
-    /// How many days of rollups scoring looks at.
-    pub lookback_days: i64,
-}
-
-impl Default for ScoreConfig {
-    fn default() -> Self {
-        ScoreConfig { lookback_days: 30 }
-    }
-}
-
-impl ScoreConfig {
-    pub fn validate(&self) -> Result<(), String> {
-        if !(2..=400).contains(&self.lookback_days) {
-            return Err("score.lookback_days must be between 2 and 400".into());
-        }
-        Ok(())
-    }
-}
+pub use crate::health::score_config::ScoreConfig;
 
 /// Everything scoring knows about one caller number, as of a moment.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +40,7 @@ pub struct FleetHours {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    #[serde(rename = "insufficient_data")]
     Insufficient,
     Low,
     Elevated,
@@ -97,7 +82,8 @@ impl Action {
     }
 }
 
-/// Named score components, each 0-100 before weighting.
+/// Named score components, each 0-100 before weighting. All but `evidence` are risks;
+/// `evidence` is the confidence that damps the score.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Components {
     pub flags: f64,
@@ -106,6 +92,37 @@ pub struct Components {
     pub engagement: f64,
     pub pacing: f64,
     pub evidence: f64,
+    /// Rising reputation-failure rate over the last days (CUSUM against the fleet).
+    pub trend: f64,
+}
+
+/// Figures behind the verdict, for reports (rates over the week window unless named).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Calls with an outcome that speaks to the number in the lookback (dialled, resolved,
+    /// not a telephony/destination fault, outside fleet-wide outage hours).
+    pub judged: i64,
+    /// dial_failed + user_declined + network_blocked over judged calls, last week.
+    pub failure_rate_7d: f64,
+    /// What the rest of the fleet's rates in the same hours predict for that.
+    pub fleet_failure_rate_7d: f64,
+    /// P(at least this many failures | fleet rate), for the window the failures component used.
+    pub failure_p: f64,
+    /// Human answers over judged calls, last week, and the fleet's in the same hours.
+    pub answer_rate_7d: f64,
+    pub fleet_answer_rate_7d: f64,
+    /// Counted marked_as_spam in the last week (fleet-wide anomaly hours set aside).
+    pub marked_as_spam_7d: i64,
+    /// Most calls in one UTC day and in one hour, last week.
+    pub peak_calls_per_day: i64,
+    pub peak_calls_per_hour: i64,
+    /// Bursts in the recent window.
+    pub bursts_recent: i64,
+    /// Hours set aside because the rest of the fleet failed or was marked at once.
+    pub set_aside_hours: i64,
+    /// The score from the reputation components alone (flags, failures, trend,
+    /// engagement), which decides a rest without flags.
+    pub reputation_score: f64,
 }
 
 /// The verdict on one number.
@@ -121,24 +138,136 @@ pub struct Assessment {
     pub reasons: Vec<String>,
     /// Dialled attempts in the lookback window.
     pub attempts: i64,
+    pub metrics: Metrics,
+}
+
+/// Rounds to one decimal (rounding is monotone, so it keeps the score monotone).
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// Scores one number as of `as_of_ms` against the fleet.
 pub fn assess(
     n: &NumberHistory,
-    _fleet: &FleetHours,
-    _cfg: &ScoreConfig,
-    _as_of_ms: i64,
+    fleet: &FleetHours,
+    cfg: &ScoreConfig,
+    as_of_ms: i64,
 ) -> Assessment {
-    let attempts = n.hours.iter().map(|(_, c)| c.attempts).sum();
+    let g = window::gather(n, fleet, cfg, as_of_ms);
+    let (flags, flag_facts) = components::flags(&g, n, cfg, as_of_ms);
+    let (failures, failure_p) = components::failures(&g, cfg);
+    let (trend, trend_signal) = components::trend(&g, cfg);
+    let (bursts, bursts_recent) = components::bursts(n, cfg, as_of_ms);
+    let engagement = components::engagement(&g, cfg);
+    let (pacing, over_pace) = components::pacing(&g, cfg);
+    let (evidence, enough_evidence) = components::evidence(&g, n, cfg, as_of_ms);
+
+    let damp = 1.0 - cfg.evidence_damping * (1.0 - evidence.value / 100.0);
+    let reputation_parts = [
+        (cfg.weight_flags, flags.value),
+        (cfg.weight_failures, failures.value),
+        (cfg.weight_trend, trend.value),
+        (cfg.weight_engagement, engagement.value),
+    ];
+    let reputation = round1(noisy_or(&reputation_parts) * damp);
+    let mut all_parts = reputation_parts.to_vec();
+    all_parts.extend([
+        (cfg.weight_bursts, bursts.value),
+        (cfg.weight_pacing, pacing.value),
+    ]);
+    let score = round1(noisy_or(&all_parts) * damp);
+
+    let v = verdict::decide(
+        &Facts {
+            as_of_ms,
+            score,
+            reputation,
+            enough_evidence,
+            flags: flag_facts,
+            flags_value: flags.value,
+            bursts_recent,
+            over_pace,
+            trend_signal,
+            judged_since_flag: g.judged_since_flag,
+            last_reputation_ms: n.last_reputation_ms,
+        },
+        cfg,
+    );
+
+    // Reasons: the action's own sentence, then the components a rule fired on, then the
+    // rest by how much they add to the score.
+    let fired = |t: Trigger| v.triggers.contains(&t);
+    let mut ranked: Vec<(bool, f64, &Part)> = vec![
+        (
+            fired(Trigger::Flags),
+            cfg.weight_flags * flags.value,
+            &flags,
+        ),
+        (false, cfg.weight_failures * failures.value, &failures),
+        (
+            fired(Trigger::Trend),
+            cfg.weight_trend * trend.value,
+            &trend,
+        ),
+        (
+            fired(Trigger::Bursts),
+            cfg.weight_bursts * bursts.value,
+            &bursts,
+        ),
+        (false, cfg.weight_engagement * engagement.value, &engagement),
+        (
+            fired(Trigger::Pacing),
+            cfg.weight_pacing * pacing.value,
+            &pacing,
+        ),
+    ];
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    let mut reasons: Vec<String> = v.lead.iter().cloned().collect();
+    reasons.extend(evidence.reasons.iter().cloned());
+    reasons.extend(ranked.iter().flat_map(|r| r.2.reasons.iter().cloned()));
+    let components = Components {
+        flags: round1(flags.value),
+        failures: round1(failures.value),
+        bursts: round1(bursts.value),
+        engagement: round1(engagement.value),
+        pacing: round1(pacing.value),
+        evidence: round1(evidence.value),
+        trend: round1(trend.value),
+    };
+    if reasons.is_empty() && v.action != Action::Keep {
+        reasons.push(format!(
+            "score {score:.0}: flags {:.0}, failures {:.0}, trend {:.0}, bursts {:.0}, engagement {:.0}, pacing {:.0}",
+            components.flags,
+            components.failures,
+            components.trend,
+            components.bursts,
+            components.engagement,
+            components.pacing
+        ));
+    }
+    let metrics = Metrics {
+        judged: g.all.judged as i64,
+        failure_rate_7d: g.week.fail_rate(),
+        fleet_failure_rate_7d: g.week.fleet_fail_rate(),
+        failure_p,
+        answer_rate_7d: g.week.answer_rate(),
+        fleet_answer_rate_7d: g.week.fleet_answer_rate(),
+        marked_as_spam_7d: flag_facts.week,
+        peak_calls_per_day: g.week.peak_day,
+        peak_calls_per_hour: g.week.peak_hour,
+        bursts_recent,
+        set_aside_hours: g.all.set_aside_hours,
+        reputation_score: reputation,
+    };
     Assessment {
         number: n.number.clone(),
-        score: 0.0,
-        level: Level::Insufficient,
-        action: Action::Keep,
-        rest_until: None,
-        components: Components::default(),
-        reasons: vec![],
-        attempts,
+        score,
+        level: v.level,
+        action: v.action,
+        rest_until: v.rest_until,
+        components,
+        reasons,
+        attempts: g.all.attempts,
+        metrics,
     }
 }

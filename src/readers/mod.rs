@@ -1,11 +1,42 @@
 //! Readers turn bytes into records: they detect the input shape, stream it with flat
 //! memory, validate each record and yield `Item`s. They never touch SQL.
-//! PLACEHOLDER interface; the readers helper implements it.
+//!
+//! Layers, bottom up: `source` (count + SHA-256 the raw bytes, gunzip, replay what
+//! detection peeked), `detect` (which shape), one parser per shape (`ndjson`, `json`,
+//! `csv_rows`), `wire` (the typed borrowed form of a record) and `validate` (the rules).
+//! A bad record is an `Item::Rejected` and reading goes on; only I/O and decompression
+//! failures are `Err`, after which the iterator ends.
 
-use std::io::Read;
+mod csv_rows;
+mod detect;
+mod json;
+mod ndjson;
+mod numbers;
+mod record;
+mod source;
+mod validate;
+mod wire;
+
+#[cfg(test)]
+mod perf;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_csv;
+#[cfg(test)]
+mod tests_json;
+
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::Path;
 
 use crate::model::Item;
+
+pub use validate::MAX_CALL_ID_BYTES;
+
+/// The most bytes one record (an NDJSON line, an array element, a CSV row) may have.
+/// A longer one is rejected and skipped without being held in memory.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which parser to use; `Auto` sniffs the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,53 +82,159 @@ pub struct ReadError {
     pub message: String,
 }
 
+enum Parser {
+    Empty,
+    Ndjson(ndjson::NdjsonParser),
+    Json(json::JsonParser),
+    Csv(Box<csv_rows::CsvParser>),
+}
+
 /// A streaming reader over one input.
 pub struct FileReader {
-    _private: (),
+    name: String,
+    gz: bool,
+    raw: source::Raw,
+    total: Option<u64>,
+    shape: Shape,
+    parser: Parser,
+    validator: validate::Validator,
+    done: bool,
 }
 
 impl FileReader {
     /// Opens a path (`-` is stdin); `.gz` is decompressed transparently.
-    pub fn open(_path: &Path, _opts: &ReaderOptions) -> Result<FileReader, ReadError> {
-        Err(ReadError {
-            message: "not implemented".into(),
-        })
+    pub fn open(path: &Path, opts: &ReaderOptions) -> Result<FileReader, ReadError> {
+        if path.as_os_str() == "-" {
+            return FileReader::build("stdin", Box::new(io::stdin()), None, false, opts);
+        }
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|e| ReadError {
+            message: format!("cannot open {name}: {e}"),
+        })?;
+        let total = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let gz = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        FileReader::build(&name, Box::new(file), total, gz, opts)
     }
 
     /// Reads from any byte source (pull uses this for API pages); `name` is for messages.
     pub fn from_reader(
-        _name: &str,
-        _input: Box<dyn Read + Send>,
-        _opts: &ReaderOptions,
+        name: &str,
+        input: Box<dyn Read + Send>,
+        opts: &ReaderOptions,
     ) -> Result<FileReader, ReadError> {
-        Err(ReadError {
-            message: "not implemented".into(),
+        let gz = name.to_ascii_lowercase().ends_with(".gz");
+        FileReader::build(name, input, None, gz, opts)
+    }
+
+    fn build(
+        name: &str,
+        input: Box<dyn Read + Send>,
+        total: Option<u64>,
+        gz_name: bool,
+        opts: &ReaderOptions,
+    ) -> Result<FileReader, ReadError> {
+        let validator = validate::Validator::new(opts).map_err(|message| ReadError { message })?;
+        let raw = source::Raw::new(input);
+        let fail = |gz: bool, e: io::Error| read_error(name, gz, &e);
+        let (decoded, gz) = source::decoded(raw.clone(), gz_name).map_err(|e| fail(gz_name, e))?;
+        let (shape, src) =
+            detect::detect(decoded, opts.format, MAX_RECORD_BYTES).map_err(|e| fail(gz, e))?;
+        let parser = match shape {
+            Shape::Empty => Parser::Empty,
+            Shape::NdjsonCalls | Shape::NdjsonEvents => {
+                Parser::Ndjson(ndjson::NdjsonParser::new(src, MAX_RECORD_BYTES))
+            }
+            Shape::V3Page | Shape::V2Array => {
+                Parser::Json(json::JsonParser::new(src, MAX_RECORD_BYTES))
+            }
+            Shape::Csv => Parser::Csv(Box::new(csv_rows::CsvParser::new(src, MAX_RECORD_BYTES))),
+        };
+        Ok(FileReader {
+            name: name.to_owned(),
+            gz,
+            raw,
+            total,
+            shape,
+            parser,
+            validator,
+            done: false,
         })
     }
 
     pub fn shape(&self) -> Shape {
-        Shape::Empty
+        self.shape
     }
 
     /// Raw bytes consumed so far (compressed bytes for .gz), for progress.
     pub fn bytes_read(&self) -> u64 {
-        0
+        self.raw.bytes_read()
     }
 
     /// Size of the input if known (regular files), for progress.
     pub fn total_bytes(&self) -> Option<u64> {
-        None
+        self.total
     }
 
     /// SHA-256 (hex) of every raw byte read; complete once the iterator is exhausted.
     pub fn sha256_hex(&self) -> String {
-        String::new()
+        self.raw.sha256_hex()
+    }
+
+    /// Whether the input was gzip-compressed.
+    pub fn is_gzip(&self) -> bool {
+        self.gz
+    }
+
+    /// The name used in messages (the path, `stdin`, or the name given to `from_reader`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+fn read_error(name: &str, gz: bool, e: &io::Error) -> ReadError {
+    let what = if gz { "reading gzip data" } else { "reading" };
+    ReadError {
+        message: format!("{name}: {what}: {e}"),
     }
 }
 
 impl Iterator for FileReader {
     type Item = Result<Item, ReadError>;
+
     fn next(&mut self) -> Option<Self::Item> {
-        None
+        if self.done {
+            return None;
+        }
+        let v = &mut self.validator;
+        let next = match &mut self.parser {
+            Parser::Empty => None,
+            Parser::Ndjson(p) => p.next_item(v),
+            Parser::Json(p) => p.next_item(v),
+            Parser::Csv(p) => p.next_item(v),
+        };
+        match next {
+            Some(Ok(item)) => Some(Ok(item)),
+            Some(Err(e)) => {
+                self.done = true;
+                self.parser = Parser::Empty;
+                Some(Err(read_error(&self.name, self.gz, &e)))
+            }
+            None => {
+                self.done = true;
+                self.parser = Parser::Empty;
+                // The parser may stop before the end (after a JSON array, or a broken
+                // one): hash the rest so the digest covers the whole input.
+                self.raw
+                    .drain()
+                    .err()
+                    .map(|e| Err(read_error(&self.name, false, &e)))
+            }
+        }
     }
 }

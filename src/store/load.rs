@@ -54,10 +54,10 @@ fn short_flag(rec: &CallRecord, short_call_ms: i64) -> i64 {
     if rec.direction == Direction::Inbound {
         return -1;
     }
-    if let Some(r) = rec.disconnection_reason.as_deref() {
-        if classify(r) == ReasonClass::Platform {
-            return -1;
-        }
+    if let Some(r) = rec.disconnection_reason.as_deref()
+        && classify(r) == ReasonClass::Platform
+    {
+        return -1;
     }
     i64::from(is_short_attempt(rec, short_call_ms))
 }
@@ -144,17 +144,16 @@ impl FileLoad<'_> {
         match item {
             Item::Call(rec, _) => {
                 if let (Some(horizon), Some(at)) = (self.pruned_before, rec.start_ms.or(rec.end_ms))
+                    && at < horizon
                 {
-                    if at < horizon {
-                        let _ = SkipReason::BeforePruneHorizon;
-                        self.counts.skipped += 1;
-                        return Ok(());
-                    }
+                    let _ = SkipReason::BeforePruneHorizon;
+                    self.counts.skipped += 1;
+                    return Ok(());
                 }
-                if let Some(r) = rec.disconnection_reason.as_deref() {
-                    if classify(r) == ReasonClass::Unknown {
-                        self.counts.unknown_reasons += 1;
-                    }
+                if let Some(r) = rec.disconnection_reason.as_deref()
+                    && classify(r) == ReasonClass::Unknown
+                {
+                    self.counts.unknown_reasons += 1;
                 }
                 self.batch.push(*rec);
                 if self.batch.len() >= self.settings.batch_size {

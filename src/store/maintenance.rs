@@ -136,13 +136,13 @@ impl Store {
             let mut current: Option<(String, i64, HourCounts)> = None;
             let mut spans: Vec<(String, i64, i64)> = Vec::new();
             let mut flush = |cur: &Option<(String, i64, HourCounts)>| -> rusqlite::Result<()> {
-                if let Some((n, h, c)) = cur {
-                    if !c.is_zero() {
-                        let a = c.to_array();
-                        let mut v: Vec<&dyn rusqlite::ToSql> = vec![n, h];
-                        v.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
-                        ins.execute(v.as_slice())?;
-                    }
+                if let Some((n, h, c)) = cur
+                    && !c.is_zero()
+                {
+                    let a = c.to_array();
+                    let mut v: Vec<&dyn rusqlite::ToSql> = vec![n, h];
+                    v.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+                    ins.execute(v.as_slice())?;
                 }
                 Ok(())
             };

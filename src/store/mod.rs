@@ -50,22 +50,22 @@ impl Store {
             path: shown.clone(),
             message,
         };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                if create_parent {
-                    std::fs::DirBuilder::new()
-                        .recursive(true)
-                        .mode(0o700)
-                        .create(parent)
-                        .map_err(|e| {
-                            db_err(format!("cannot create directory {}: {e}", parent.display()))
-                        })?;
-                } else {
-                    return Err(db_err(format!(
-                        "directory {} does not exist; create it or choose another --db",
-                        parent.display()
-                    )));
-                }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
+            if create_parent {
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|e| {
+                        db_err(format!("cannot create directory {}: {e}", parent.display()))
+                    })?;
+            } else {
+                return Err(db_err(format!(
+                    "directory {} does not exist; create it or choose another --db",
+                    parent.display()
+                )));
             }
         }
         // Create the file ourselves so it is private from the first byte.

@@ -1,0 +1,448 @@
+//! The named score components, each 0-100 with the reasons behind it: flags, failures,
+//! trend, bursts, engagement, pacing, evidence. Rate components read the number's windows
+//! beside the fleet's leave-one-out expectation and judge them by confidence bounds, so
+//! thin evidence stays quiet; the best of recent / week / lookback (weighted) counts.
+
+use crate::health::rollup::HOUR_MS;
+use crate::health::score::NumberHistory;
+use crate::health::score_config::ScoreConfig;
+use crate::health::stats::{
+    cusum_upper, ewma, excess_beyond_noise, format_p, pct, poisson_upper_p, rate_lower_bound,
+    rate_upper_bound, saturate,
+};
+use crate::health::window::{Day, Gathered, Window, ratio};
+
+/// A component's value (0-100) with its reasons.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Part {
+    pub value: f64,
+    pub reasons: Vec<String>,
+}
+
+/// Components below this value give no reason unless a rule fired on them.
+pub const REASON_MIN: f64 = 10.0;
+
+const DAY_MS: f64 = 24.0 * HOUR_MS as f64;
+
+/// Which window a value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Recent,
+    Week,
+    Lookback,
+}
+
+fn span_label(s: Span, cfg: &ScoreConfig) -> String {
+    match s {
+        Span::Recent => format!("in the last {}h", cfg.recent_hours),
+        Span::Week => format!("in the last {} days", cfg.week_days),
+        Span::Lookback => format!("in the last {} days", cfg.lookback_days),
+    }
+}
+
+/// The largest of `f(recent)`, `week_weight * f(week)` and `lookback_weight * f(lookback)`.
+fn best<'a>(
+    g: &'a Gathered,
+    cfg: &ScoreConfig,
+    f: impl Fn(&Window) -> f64,
+) -> (f64, Span, &'a Window) {
+    let mut out = (f(&g.recent), Span::Recent, &g.recent);
+    for (v, s, w) in [
+        (cfg.week_weight * f(&g.week), Span::Week, &g.week),
+        (cfg.lookback_weight * f(&g.all), Span::Lookback, &g.all),
+    ] {
+        if v > out.0 {
+            out = (v, s, w);
+        }
+    }
+    out
+}
+
+/// Facts about `marked_as_spam` the action rules need.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FlagFacts {
+    /// Counted flags in the week window and what the fleet's rate predicted there.
+    pub week: i64,
+    pub week_expected: f64,
+    /// P(at least `week` flags | fleet rate).
+    pub week_p: f64,
+    /// Counted flags in the whole lookback.
+    pub lookback: i64,
+    /// The hour of the last counted flag.
+    pub last_hour: Option<i64>,
+    /// Flags in the `week_days` (UTC days) ending at the last counted flag, and
+    /// P(at least that many | fleet rate) over those days.
+    pub episode: i64,
+    pub episode_p: f64,
+    /// Flag-free days before the current episode, when an earlier episode exists.
+    pub gap_days: Option<f64>,
+    /// UTC days overlapping the last `week_days` with at least `rest_min_flags` flags that
+    /// are at least `retire_spam_share` of the day's calls.
+    pub high_share_days: i64,
+}
+
+/// Flags: counted `marked_as_spam` (hours where the whole fleet was marked are set aside),
+/// each weighing 0.5^(age / `flag_half_life_days`), beyond what the fleet's spam rate
+/// predicts for the number's calls (weighted alike) and beyond Poisson noise. A last flag
+/// from before the lookback keeps a trace of `flag_memory_weight`, fading to 0 at
+/// `flag_memory_days`. The weighted excess scales to 100 at `flags_full`.
+pub fn flags(
+    g: &Gathered,
+    n: &NumberHistory,
+    cfg: &ScoreConfig,
+    as_of_ms: i64,
+) -> (Part, FlagFacts) {
+    let mut w = excess_beyond_noise(g.flags_decayed, g.flags_decayed_exp, cfg.confidence);
+    let last_ms = n
+        .last_spam_ms
+        .max(g.flag_hours.last().map(|f| f.0 * HOUR_MS));
+    let last_age = last_ms.map(|t| (as_of_ms - t).max(0) as f64 / DAY_MS);
+    let before_lookback =
+        last_age.filter(|&a| a > cfg.lookback_days as f64 && a < cfg.flag_memory_days as f64);
+    if let Some(age) = before_lookback {
+        w = w.max(cfg.flag_memory_weight * (1.0 - age / cfg.flag_memory_days as f64));
+    }
+    let mut reasons = Vec::new();
+    let (recent, week, all) = (g.recent.spam, g.week.spam, g.all.spam);
+    let when = |s| span_label(s, cfg);
+    if week > 0.0 {
+        let mut r = if recent > 0.0 && recent < week {
+            format!(
+                "{week} marked_as_spam {} ({recent} {})",
+                when(Span::Week),
+                when(Span::Recent)
+            )
+        } else if recent > 0.0 {
+            format!("{recent} marked_as_spam {}", when(Span::Recent))
+        } else {
+            format!("{week} marked_as_spam {}", when(Span::Week))
+        };
+        if g.week.exp_spam >= 0.05 {
+            r.push_str(&format!(" (fleet rate predicts {:.1})", g.week.exp_spam));
+        }
+        reasons.push(r);
+    } else if all > 0.0 {
+        reasons.push(format!(
+            "{all} marked_as_spam {}, latest {:.0} days ago",
+            when(Span::Lookback),
+            last_age.unwrap_or_default()
+        ));
+    } else if let Some(age) = before_lookback {
+        reasons.push(format!(
+            "last marked_as_spam {age:.0} days ago (flags fall off after {} days)",
+            cfg.flag_memory_days
+        ));
+    }
+    if g.all.set_aside_spam > 0 {
+        reasons.push(format!(
+            "{} marked_as_spam in hours when the whole fleet was marked (platform anomaly), not counted",
+            g.all.set_aside_spam
+        ));
+    }
+    let mut facts = FlagFacts {
+        week: g.week.spam as i64,
+        week_expected: g.week.exp_spam,
+        week_p: poisson_upper_p(g.week.spam as u64, g.week.exp_spam),
+        lookback: g.all.spam as i64,
+        last_hour: g.flag_hours.last().map(|f| f.0),
+        ..FlagFacts::default()
+    };
+    if let Some(last) = facts.last_hour {
+        let last_day = last.div_euclid(24);
+        let (seen, due) = g
+            .days
+            .iter()
+            .filter(|d| d.day > last_day - cfg.week_days && d.day <= last_day)
+            .fold((0.0, 0.0), |a, d| (a.0 + d.spam, a.1 + d.exp_spam));
+        facts.episode = seen as i64;
+        facts.episode_p = poisson_upper_p(seen as u64, due);
+        // Walk back through the current episode; a flag-free gap of retire_gap_days or more
+        // before it, preceded by a rest-worthy episode, means the number was flagged again.
+        let fh = &g.flag_hours;
+        let gap = (1..fh.len())
+            .rev()
+            .find(|&i| fh[i].0 - fh[i - 1].0 >= cfg.retire_gap_days * 24);
+        if let Some(i) = gap {
+            let end = fh[i - 1].0;
+            let earlier: i64 = fh[..i]
+                .iter()
+                .filter(|f| f.0 > end - cfg.week_days * 24)
+                .map(|f| f.1)
+                .sum();
+            if earlier >= cfg.rest_min_flags {
+                facts.gap_days = Some((fh[i].0 - end) as f64 / 24.0);
+            }
+        }
+    }
+    let from_day = (g.as_of_hour - cfg.week_days * 24).div_euclid(24);
+    facts.high_share_days = g
+        .days
+        .iter()
+        .filter(|d| {
+            d.day >= from_day
+                && d.spam >= cfg.rest_min_flags as f64
+                && d.spam >= cfg.retire_spam_share * d.judged
+        })
+        .count() as i64;
+    let value = 100.0 * saturate(w, cfg.flags_full);
+    (Part { value, reasons }, facts)
+}
+
+fn failure_risk(w: &Window, cfg: &ScoreConfig) -> f64 {
+    if w.judged <= 0.0 {
+        return 0.0;
+    }
+    let f = w.fleet_fail_rate();
+    let lo = rate_lower_bound(w.fail, w.judged, f, cfg.prior_strength, cfg.confidence);
+    saturate(lo - f, cfg.failure_excess_full)
+}
+
+/// Failures: dial_failed + user_declined + network_blocked against the rest of the fleet
+/// in the same hours; the lower confidence bound of the number's rate must clear the
+/// fleet's rate, and the excess scales to 100 at `failure_excess_full`.
+pub fn failures(g: &Gathered, cfg: &ScoreConfig) -> (Part, f64) {
+    let (v, span, w) = best(g, cfg, |w| failure_risk(w, cfg));
+    let p = poisson_upper_p(w.fail as u64, w.exp_fail);
+    let value = 100.0 * v;
+    let mut reasons = Vec::new();
+    if value >= REASON_MIN {
+        reasons.push(format!(
+            "reputation failures {} vs fleet {} over {} calls {} ({})",
+            pct(w.fail_rate()),
+            pct(w.fleet_fail_rate()),
+            w.judged,
+            span_label(span, cfg),
+            format_p(p)
+        ));
+    }
+    if g.all.set_aside_fail > 0 {
+        reasons.push(format!(
+            "{} failures in {} hours when the rest of the fleet failed too (outage), not counted",
+            g.all.set_aside_fail, g.all.set_aside_hours
+        ));
+    }
+    (Part { value, reasons }, p)
+}
+
+/// Trend: a one-sided CUSUM over the last `trend_days` daily failure rates in excess of
+/// the fleet's, with an allowance of `cusum_slack` plus one standard error per day. It
+/// counts while the EWMA of the excess stays above the slack (still rising or high).
+/// Returns the part and whether the rise crossed `cusum_threshold`.
+pub fn trend(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
+    let from_day = (g.as_of_hour - cfg.trend_days * 24).div_euclid(24);
+    let min = cfg.trend_min_daily_calls as f64;
+    let days = || {
+        g.days
+            .iter()
+            .filter(move |d| d.day >= from_day && d.judged >= min)
+    };
+    let step = |d: &Day| {
+        let p = ratio(d.exp_fail, d.judged);
+        let x = ratio(d.fail, d.judged) - p;
+        (x, cfg.cusum_slack + (p * (1.0 - p) / d.judged).sqrt())
+    };
+    let c = cusum_upper(days().map(step));
+    let active = ewma(days().map(|d| step(d).0), 0.5).is_some_and(|e| e > cfg.cusum_slack);
+    if !active {
+        return (Part::default(), false);
+    }
+    let value = 100.0 * saturate(c.value, cfg.trend_full);
+    let signal = c.value >= cfg.cusum_threshold;
+    let mut reasons = Vec::new();
+    if signal && let Some(start) = c.run_start {
+        let rate = |d: &Day| ratio(d.fail, d.judged);
+        let before = if start > 0 {
+            days().nth(start - 1)
+        } else {
+            None
+        };
+        let run = || days().skip(start);
+        let (fail, exp, judged) = run().fold((0.0, 0.0, 0.0), |a, d| {
+            (a.0 + d.fail, a.1 + d.exp_fail, a.2 + d.judged)
+        });
+        if let (Some(first), Some(last)) = (run().next(), run().last()) {
+            let from = before.map_or(rate(first), rate);
+            reasons.push(if rate(last) >= from + cfg.cusum_threshold / 2.0 {
+                format!(
+                    "failure rate rising: {} -> {} over {} days (fleet {})",
+                    pct(from),
+                    pct(rate(last)),
+                    c.run_len,
+                    pct(ratio(last.exp_fail, last.judged))
+                )
+            } else {
+                format!(
+                    "failure rate above the fleet for {} days: {} vs fleet {}",
+                    c.run_len,
+                    pct(ratio(fail, judged)),
+                    pct(ratio(exp, judged))
+                )
+            });
+        }
+    }
+    (Part { value, reasons }, signal)
+}
+
+/// Bursts: each detected burst weighs 0.5^(age / half-life) from its end to as-of; the sum
+/// scales to 100 at `bursts_full`. Returns the part and the bursts in the recent window.
+pub fn bursts(n: &NumberHistory, cfg: &ScoreConfig, as_of_ms: i64) -> (Part, i64) {
+    let (mut load, mut recent, mut max_short, mut max_min) = (0.0, 0, 0, 0);
+    let recent_ms = cfg.recent_hours * HOUR_MS;
+    for b in &n.bursts {
+        let age_ms = (as_of_ms - b.end_ms).max(0);
+        load += 0.5f64.powf(age_ms as f64 / HOUR_MS as f64 / cfg.burst_half_life_hours);
+        if age_ms <= recent_ms && b.short_calls >= max_short {
+            max_short = b.short_calls;
+            max_min = ((b.end_ms - b.start_ms).max(0) as f64 / 60_000.0)
+                .ceil()
+                .max(1.0) as i64;
+        }
+        recent += i64::from(age_ms <= recent_ms);
+    }
+    let value = 100.0 * saturate(load, cfg.bursts_full);
+    let mut reasons = Vec::new();
+    if recent > 0 {
+        reasons.push(format!(
+            "{recent} short-call burst{} in the last {}h (max {max_short} short calls in {max_min} min)",
+            if recent == 1 { "" } else { "s" },
+            cfg.recent_hours
+        ));
+    } else if let Some(last) = n
+        .bursts
+        .iter()
+        .map(|b| b.end_ms)
+        .max()
+        .filter(|_| value >= 1.0)
+    {
+        reasons.push(format!(
+            "{} short-call burst{} in the last {} days, latest {:.0} days ago",
+            n.bursts.len(),
+            if n.bursts.len() == 1 { "" } else { "s" },
+            cfg.lookback_days,
+            (as_of_ms - last).max(0) as f64 / DAY_MS
+        ));
+    }
+    (Part { value, reasons }, recent)
+}
+
+/// The three engagement risks (0-1) of a window: answer rate, short human answers, talk time.
+fn engagement_risks(w: &Window, cfg: &ScoreConfig, fleet_humans: bool) -> [f64; 3] {
+    let mut r = [0.0; 3];
+    let f = w.fleet_answer_rate();
+    if w.judged > 0.0 && f > 0.0 {
+        let hi = rate_upper_bound(w.human, w.judged, f, cfg.prior_strength, cfg.confidence);
+        r[0] = saturate(1.0 - hi / f, 1.0 - cfg.answer_ratio_critical);
+    }
+    if fleet_humans && w.human > 0.0 {
+        let fs = ratio(w.exp_short_human, w.human);
+        let lo = rate_lower_bound(
+            w.short_human,
+            w.human,
+            fs,
+            cfg.prior_strength,
+            cfg.confidence,
+        );
+        r[1] = saturate(lo - fs, cfg.short_excess_full);
+        if w.exp_talk_ms > 0.0 {
+            let weight = (w.human / cfg.talk_full_answers as f64).min(1.0);
+            r[2] = weight
+                * saturate(
+                    1.0 - w.talk_ms / w.exp_talk_ms,
+                    1.0 - cfg.talk_ratio_critical,
+                );
+        }
+    }
+    r
+}
+
+/// Engagement: answer rate (95% upper bound) against the fleet's in the same hours, short
+/// human answers against the fleet's share, mean talk time against the fleet's; combined
+/// as independent risks with most weight on the answer rate (1.0, 0.7, 0.5).
+pub fn engagement(g: &Gathered, cfg: &ScoreConfig) -> Part {
+    let combine = |r: [f64; 3]| 1.0 - (1.0 - r[0]) * (1.0 - 0.7 * r[1]) * (1.0 - 0.5 * r[2]);
+    let (v, span, w) = best(g, cfg, |w| {
+        combine(engagement_risks(w, cfg, g.fleet_has_humans))
+    });
+    let r = engagement_risks(w, cfg, g.fleet_has_humans);
+    let value = 100.0 * v;
+    let mut reasons = Vec::new();
+    if value >= REASON_MIN {
+        let when = span_label(span, cfg);
+        if r[0] >= 0.1 {
+            reasons.push(format!(
+                "answer rate {} (fleet {}) over {} calls {when}",
+                pct(w.answer_rate()),
+                pct(w.fleet_answer_rate()),
+                w.judged
+            ));
+        }
+        if r[1] >= 0.1 {
+            reasons.push(format!(
+                "{} of answered calls shorter than the short-call cut-off (fleet {}) {when}",
+                pct(ratio(w.short_human, w.human)),
+                pct(ratio(w.exp_short_human, w.human))
+            ));
+        }
+        if r[2] >= 0.1 {
+            reasons.push(format!(
+                "mean talk {:.0} s per answered call (fleet {:.0} s) {when}",
+                ratio(w.talk_ms, w.human) / 1000.0,
+                ratio(w.exp_talk_ms, w.human) / 1000.0
+            ));
+        }
+    }
+    Part { value, reasons }
+}
+
+/// Pacing: the peak calls in a UTC day and in an hour against the limits; over the limit
+/// scores the excess (100 at twice the limit). Returns the part and whether the recent
+/// window is over a limit.
+pub fn pacing(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
+    let (day_lim, hour_lim) = (cfg.max_calls_per_day as f64, cfg.max_calls_per_hour as f64);
+    let over = |w: &Window| (w.peak_day as f64 / day_lim).max(w.peak_hour as f64 / hour_lim);
+    let (v, span, w) = best(g, cfg, |w| saturate(over(w) - 1.0, 1.0));
+    let mut reasons = Vec::new();
+    if v > 0.0 {
+        let when = span_label(span, cfg);
+        if w.peak_day > cfg.max_calls_per_day {
+            reasons.push(format!(
+                "peak {} calls/day over limit {} {when}",
+                w.peak_day, cfg.max_calls_per_day
+            ));
+        }
+        if w.peak_hour > cfg.max_calls_per_hour {
+            reasons.push(format!(
+                "peak {} calls in one hour over limit {} {when}",
+                w.peak_hour, cfg.max_calls_per_hour
+            ));
+        }
+    }
+    (
+        Part {
+            value: 100.0 * v,
+            reasons,
+        },
+        over(&g.recent) > 1.0,
+    )
+}
+
+/// Evidence: confidence 0-100 from calls with an outcome (80%, full at
+/// `evidence_full_attempts`, square root) and age since first seen (20%, full at
+/// `evidence_full_days`). Returns the part and whether `min_attempts` is met.
+pub fn evidence(g: &Gathered, n: &NumberHistory, cfg: &ScoreConfig, as_of_ms: i64) -> (Part, bool) {
+    let calls = (g.all.judged / cfg.evidence_full_attempts as f64)
+        .min(1.0)
+        .sqrt();
+    let age_days = (as_of_ms - n.first_seen_ms).max(0) as f64 / DAY_MS;
+    let age = (age_days / cfg.evidence_full_days as f64).min(1.0);
+    let value = 100.0 * (0.8 * calls + 0.2 * age);
+    let enough = g.all.judged >= cfg.min_attempts as f64;
+    let mut reasons = Vec::new();
+    if !enough {
+        reasons.push(format!(
+            "only {} calls with an outcome in the last {} days; {} needed to judge",
+            g.all.judged, cfg.lookback_days, cfg.min_attempts
+        ));
+    }
+    (Part { value, reasons }, enough)
+}

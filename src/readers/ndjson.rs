@@ -1,0 +1,92 @@
+//! NDJSON: one call object or webhook event per line, read with a hard per-line cap.
+//! A longer line becomes one reject and the rest of it is skipped without buffering.
+
+use std::io::{self, BufRead, Read};
+
+use super::record::{json_item, reject};
+use super::source::Replay;
+use super::validate::Validator;
+use crate::model::{Item, Locator};
+
+/// Line buffers above this capacity are given back after use.
+const KEEP_BUF_BYTES: usize = 1 << 20;
+
+pub(crate) struct NdjsonParser {
+    src: Replay,
+    cap: usize,
+    line_no: u64,
+    ordinal: u64,
+    buf: Vec<u8>,
+}
+
+impl NdjsonParser {
+    pub(crate) fn new(src: Replay, cap: usize) -> NdjsonParser {
+        NdjsonParser {
+            src,
+            cap,
+            line_no: 0,
+            ordinal: 0,
+            buf: Vec::with_capacity(8 * 1024),
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    pub(crate) fn next_item(&mut self, v: &mut Validator) -> Option<io::Result<Item>> {
+        loop {
+            if self.buf.capacity() > KEEP_BUF_BYTES {
+                self.buf = Vec::with_capacity(8 * 1024);
+            }
+            self.buf.clear();
+            let limit = self.cap as u64 + 1;
+            let n = match (&mut self.src).take(limit).read_until(b'\n', &mut self.buf) {
+                Ok(n) => n,
+                Err(e) => return Some(Err(e)),
+            };
+            if n == 0 {
+                return None;
+            }
+            self.line_no += 1;
+            let at_line = self.line_no;
+            if self.buf.last() != Some(&b'\n') && self.buf.len() > self.cap {
+                // Over-long: skip to the end of the line without keeping its bytes.
+                let skipped = loop {
+                    match self.src.skip_until(b'\n') {
+                        Ok(s) => break s,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Some(Err(e)),
+                    }
+                };
+                self.ordinal += 1;
+                let at = Locator {
+                    line: Some(at_line),
+                    record: self.ordinal,
+                };
+                let total = self.buf.len() + skipped;
+                let reason = format!(
+                    "record longer than {} bytes ({total} bytes); line skipped",
+                    self.cap
+                );
+                return Some(Ok(reject(at, None, reason, &self.buf)));
+            }
+            let mut line = self.buf.as_slice();
+            while let Some((last, rest)) = line.split_last()
+                && (*last == b'\n' || *last == b'\r')
+            {
+                line = rest;
+            }
+            if line.iter().all(|&b| super::detect::is_ws(b)) {
+                continue;
+            }
+            self.ordinal += 1;
+            let at = Locator {
+                line: Some(at_line),
+                record: self.ordinal,
+            };
+            return Some(Ok(json_item(line, at, v)));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Phone numbers: normalise to E.164 with phonenumber 0.3, keep well-formed E.164 that
+//! its metadata does not know (flagged), reject the rest. phonenumber costs about
+//! 10-15 µs per new number (mostly its internal regex cache), so results are memoised
+//! per reader and process-wide, both bounded.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, OnceLock};
+
+use phonenumber::country::Id;
+
+/// The caches are cleared when they grow past this many entries.
+pub(crate) const NUMBER_CACHE_MAX: usize = 100_000;
+/// Longer strings are not phone numbers: rejected without parsing or caching, which
+/// also bounds the caches' memory.
+const MAX_NUMBER_BYTES: usize = 64;
+
+/// The verdict on one number string.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum NumCheck {
+    Ok { e164: String, unknown_range: bool },
+    Bad,
+}
+
+/// Process-wide second level behind each reader's own cache: a pull reads one
+/// `FileReader` per API page and a batch ingest one per file, and the fleet's numbers
+/// recur across them. Parsing is a pure function of (region, text), so sharing is safe.
+fn shared_numbers() -> &'static Mutex<HashMap<(Id, String), NumCheck>> {
+    static CACHE: OnceLock<Mutex<HashMap<(Id, String), NumCheck>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// One reader's cache in front of the shared one.
+pub(crate) struct Numbers {
+    region: Id,
+    local: HashMap<String, NumCheck>,
+}
+
+impl Numbers {
+    pub(crate) fn new(region: Id) -> Numbers {
+        Numbers {
+            region,
+            local: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn check(&mut self, raw: &str) -> NumCheck {
+        if raw.len() > MAX_NUMBER_BYTES {
+            return NumCheck::Bad;
+        }
+        if let Some(c) = self.local.get(raw) {
+            return c.clone();
+        }
+        let c = shared_normalise(self.region, raw);
+        if self.local.len() >= NUMBER_CACHE_MAX {
+            self.local.clear();
+        }
+        self.local.insert(raw.to_owned(), c.clone());
+        c
+    }
+}
+
+/// Empties the process-wide cache (timing checks measure a cold start).
+#[cfg(test)]
+pub(crate) fn clear_shared_cache() {
+    shared_numbers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
+}
+
+/// `normalise` through the process-wide cache (the lock is not held while parsing).
+fn shared_normalise(region: Id, raw: &str) -> NumCheck {
+    let key = (region, raw.to_owned());
+    let lock = || shared_numbers().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = lock().get(&key) {
+        return c.clone();
+    }
+    let c = normalise(region, raw);
+    let mut cache = lock();
+    if cache.len() >= NUMBER_CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(key, c.clone());
+    c
+}
+
+/// Parse a number string with the default region. Valid numbers come back in E.164;
+/// well-formed E.164 the metadata does not know is kept as given and flagged.
+fn normalise(region: Id, raw: &str) -> NumCheck {
+    // phonenumber 0.3 has panicked on odd input in the past: give it only short
+    // printable ASCII, and contain any panic (the record is then judged on shape alone).
+    if raw.len() <= MAX_NUMBER_BYTES && raw.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        let parsed = catch_unwind(AssertUnwindSafe(|| {
+            phonenumber::parse(Some(region), raw)
+                .ok()
+                .filter(phonenumber::is_valid)
+                .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+        }));
+        if let Ok(Some(e164)) = parsed {
+            return NumCheck::Ok {
+                e164,
+                unknown_range: false,
+            };
+        }
+    }
+    if is_e164(raw) {
+        NumCheck::Ok {
+            e164: raw.to_owned(),
+            unknown_range: true,
+        }
+    } else {
+        NumCheck::Bad
+    }
+}
+
+/// `+` then 8 to 15 digits, the first not 0.
+pub(crate) fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_flags_and_rejects() {
+        let us = Id::US;
+        let ok = |e: &str, unknown_range| NumCheck::Ok {
+            e164: e.into(),
+            unknown_range,
+        };
+        assert_eq!(normalise(us, "(415) 555-0123"), ok("+14155550123", false));
+        assert_eq!(normalise(us, "+44 7911 123456"), ok("+447911123456", false));
+        assert_eq!(normalise(us, "+19995550123"), ok("+19995550123", true));
+        assert_eq!(normalise(us, "+8881234567"), ok("+8881234567", true));
+        for bad in [
+            "12345",
+            "call me",
+            "+1415555012\u{0}",
+            "+0123456789",
+            "",
+            &"9".repeat(100),
+        ] {
+            assert_eq!(normalise(us, bad), NumCheck::Bad, "{bad:?}");
+        }
+        assert!(is_e164("+12345678") && !is_e164("+1234567") && !is_e164("+1234567890123456"));
+    }
+
+    #[test]
+    fn cache_reuses_and_is_bounded() {
+        let mut n = Numbers::new(Id::US);
+        for _ in 0..3 {
+            assert!(matches!(n.check("4155550123"), NumCheck::Ok { .. }));
+        }
+        assert_eq!(n.local.len(), 1);
+        for i in 0..NUMBER_CACHE_MAX {
+            n.local.insert(format!("k{i}"), NumCheck::Bad);
+        }
+        assert_eq!(
+            n.check("+12125551234"),
+            NumCheck::Ok {
+                e164: "+12125551234".into(),
+                unknown_range: false
+            }
+        );
+        assert_eq!(n.local.len(), 1, "cleared when full");
+        assert_eq!(n.check(&"1".repeat(MAX_NUMBER_BYTES + 1)), NumCheck::Bad);
+        assert_eq!(n.local.len(), 1, "long strings are not cached");
+    }
+}
