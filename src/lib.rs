@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod model;
+pub mod pull;
 pub mod readers;
 pub mod report;
 pub mod sim;
