@@ -81,6 +81,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Generate a simulated fleet with planted patterns and its ground truth
     Simulate(SimulateArgs),
+    /// Score simulated fleets against their ground truth (accuracy evaluation)
+    Evaluate(EvaluateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -250,4 +252,25 @@ pub struct SimulateArgs {
     /// Write the calls as one NDJSON file only (for benchmarks), not every input shape
     #[arg(long)]
     pub ndjson_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// First seed
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many fleets (consecutive seeds)
+    #[arg(long, default_value_t = 3)]
+    pub seeds: u64,
+    #[arg(long, default_value_t = 60)]
+    pub numbers: usize,
+    #[arg(long, default_value_t = 21)]
+    pub days: i64,
+    #[arg(long, default_value_t = 60)]
+    pub calls_per_day: u32,
+    /// Last simulated day (YYYY-MM-DD) [default: 2026-11-20]
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

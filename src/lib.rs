@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod health;
 pub mod model;
 pub mod pull;

@@ -5,6 +5,7 @@ mod backup;
 mod bursts;
 mod check;
 mod config;
+mod evaluate;
 mod export;
 pub mod ingest;
 mod number;
@@ -91,5 +92,6 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rebuild => rebuild::run(&ctx),
         Command::Check(a) => check::run(&ctx, a),
         Command::Simulate(a) => simulate::run(&ctx, a),
+        Command::Evaluate(a) => evaluate::run(&ctx, a),
     }
 }

@@ -6,13 +6,17 @@ use std::collections::BTreeMap;
 use crate::cli::{ScoreArgs, SummaryFormat};
 use crate::commands::Ctx;
 use crate::error::{Result, exit};
-use crate::health::score::{Assessment, assess};
+use crate::health::score::{Assessment, ScoreConfig, assess};
 use crate::report::{self, Table};
 use crate::store::Store;
 
 /// Scores every number with rollups before `as_of_ms`, riskiest first.
 pub fn assess_all(ctx: &Ctx, store: &Store, as_of_ms: i64) -> Result<Vec<Assessment>> {
-    let cfg = &ctx.settings.score;
+    assess_store(store, &ctx.settings.score, as_of_ms)
+}
+
+/// Scores every number in `store` as of `as_of_ms` with `cfg`, riskiest first.
+pub fn assess_store(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<Vec<Assessment>> {
     let inputs = store.scoring_inputs(as_of_ms, cfg.lookback_days, None)?;
     let fleet = &inputs.fleet;
     // Two cores: score the two halves side by side.
