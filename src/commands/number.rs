@@ -167,7 +167,7 @@ fn print_story(s: &Story<'_>, bursts: &[BurstRow], tz: chrono_tz::Tz) -> Result<
         println!("  - {r}");
     }
     println!();
-    report::emit(Format::Table, &views::assessments(&[a]), &())?;
+    report::emit(Format::Table, &views::assessments(&[a], false), &())?;
     println!("\ndaily timeline ({tz}):");
     let mut t = Table::new(&[
         "date",

@@ -17,6 +17,7 @@ pub fn run(ctx: &Ctx, args: RiskyArgs) -> Result<u8> {
     if !args.all {
         rows.truncate(args.top);
     }
-    report::emit(args.format, &views::assessments(&rows), &rows)?;
+    let full = args.format != crate::cli::Format::Table;
+    report::emit(args.format, &views::assessments(&rows, full), &rows)?;
     Ok(exit::OK)
 }

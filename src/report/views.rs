@@ -121,8 +121,19 @@ pub fn rejects(rows: &[RejectRow], raw_width: usize) -> Table {
     t
 }
 
+/// A person's table shows the first reason and how many more; CSV and JSON carry them all.
+fn reasons_cell(reasons: &[String], full: bool) -> String {
+    match (full, reasons) {
+        (true, _) => reasons.join("; "),
+        (false, []) => String::new(),
+        (false, [one]) => one.clone(),
+        (false, [first, rest @ ..]) => format!("{first} (+{} more)", rest.len()),
+    }
+}
+
 /// Columns of `risky` (CSV and table): the contract's first six, then the components.
-pub fn assessments(rows: &[&Assessment]) -> Table {
+/// With `full_reasons` false (tables), long reason lists are shortened.
+pub fn assessments(rows: &[&Assessment], full_reasons: bool) -> Table {
     let mut t = Table::new(&[
         "number",
         "score",
@@ -146,7 +157,7 @@ pub fn assessments(rows: &[&Assessment]) -> Table {
             a.level.as_str().to_string(),
             a.action.as_str().to_string(),
             a.rest_until.clone().unwrap_or_default(),
-            a.reasons.join("; "),
+            reasons_cell(&a.reasons, full_reasons),
             format!("{:.1}", c.flags),
             format!("{:.1}", c.failures),
             format!("{:.1}", c.bursts),
