@@ -94,8 +94,43 @@ impl CallRecord {
 
     /// A stable fingerprint of everything stored, so an identical re-delivery is "unchanged".
     pub fn fingerprint(&self) -> i64 {
-        let text = serde_json::to_string(self).unwrap_or_default();
-        xxhash_rust::xxh3::xxh3_64(text.as_bytes()) as i64
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut text = |s: Option<&str>| {
+            match s {
+                Some(s) => {
+                    h.update(&(s.len() as u64).to_le_bytes());
+                    h.update(s.as_bytes());
+                }
+                None => h.update(&u64::MAX.to_le_bytes()),
+            };
+        };
+        text(Some(&self.call_id));
+        text(Some(self.direction.as_str()));
+        text(Some(&self.our_number));
+        text(Some(&self.other_number));
+        text(Some(&self.call_status));
+        text(self.agent_id.as_deref());
+        text(self.disconnection_reason.as_deref());
+        text(self.user_sentiment.as_deref());
+        let int = |v: Option<i64>| {
+            v.map_or([0xff; 9], |x| {
+                let mut b = [0u8; 9];
+                b[..8].copy_from_slice(&x.to_le_bytes());
+                b
+            })
+        };
+        let flag = |v: Option<bool>| v.map_or(2i64, i64::from);
+        for v in [
+            self.start_ms,
+            self.end_ms,
+            self.duration_ms,
+            Some(flag(self.in_voicemail)),
+            Some(flag(self.call_successful)),
+            Some(self.number_flags),
+        ] {
+            h.update(&int(v));
+        }
+        h.digest() as i64
     }
 }
 

@@ -247,6 +247,12 @@ impl Validator {
         flag: i64,
         flags: &mut i64,
     ) -> Result<String, Problem> {
+        // The other party (a lead) is nearly always a new number, and a metadata lookup costs
+        // more than the rest of the record: an already-E.164 lead is taken on its form alone.
+        // Our own caller numbers (few, cached) always get the full libphonenumber check.
+        if flag == number_flags::OTHER_NUMBER_UNKNOWN_RANGE && super::numbers::is_e164(raw) {
+            return Ok(raw.to_owned());
+        }
         match self.numbers.check(raw) {
             NumCheck::Ok {
                 e164,
