@@ -152,12 +152,15 @@ fn numbers_normalised_flagged_or_rejected() {
         ("+19995550123", "+447911123456")
     );
     assert_eq!(c.number_flags, number_flags::OUR_NUMBER_UNKNOWN_RANGE);
-    // phonenumber mangles non-geographic codes it cannot validate: the input is kept.
+    // A lead already in E.164 is taken on its form alone (no metadata lookup, no flag);
+    // a lead in national format still goes through libphonenumber.
     let c = call(r#"{"call_id":"c","from_number":"+14155550123","to_number":"+8881234567"}"#);
     assert_eq!(
         (c.other_number.as_str(), c.number_flags),
-        ("+8881234567", number_flags::OTHER_NUMBER_UNKNOWN_RANGE)
+        ("+8881234567", 0)
     );
+    let c = call(r#"{"call_id":"c","from_number":"+14155550123","to_number":"(212) 555-2368"}"#);
+    assert_eq!(c.other_number, "+12125552368");
     let c = call(r#"{"call_id":"c","from_number":14155550123}"#);
     assert_eq!(c.our_number, "+14155550123");
     let (field, reason) =
