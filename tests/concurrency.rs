@@ -199,3 +199,61 @@ fn without_lock_timeout_the_second_writer_exits_3() {
     );
     assert_eq!(env.check(), only_a.check());
 }
+
+#[test]
+fn backups_taken_during_an_ingest_are_consistent_snapshots() {
+    let env = Env::new();
+    let lines = simulated_calls(10, 3, 30, 13);
+    let files = write_parts(env.dir.path(), "part", &lines, 4);
+    let out = env.cmd().arg("ingest").arg(&files[0]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = env.check().calls;
+
+    let mut writer = env
+        .cmd()
+        .arg("ingest")
+        .args(path_args(&files[1..]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_holder(&env, &mut writer);
+    let mut copies = Vec::new();
+    while writer.try_wait().unwrap().is_none() || copies.is_empty() {
+        let dest = env.dir.path().join(format!("backup-{}.db", copies.len()));
+        let out = env.run(&["backup", dest.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "backup: {}", stderr(&out));
+        copies.push(dest);
+    }
+    let out = writer.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = env.check().calls;
+    assert!(after > before);
+
+    let mut counts = Vec::new();
+    for dest in &copies {
+        let c = common::check_db(dest);
+        assert_eq!(c.integrity, "ok", "{}", dest.display());
+        assert!(
+            (before..=after).contains(&c.calls),
+            "backup holds {} calls, source had {before} then {after}",
+            c.calls
+        );
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(dest).unwrap().permissions(),
+        ) & 0o777;
+        assert_eq!(mode, 0o600, "backup {} is mode {mode:o}", dest.display());
+        counts.push(c.calls);
+    }
+    eprintln!(
+        "{} backups during the ingest held {counts:?} calls ({before}..={after})",
+        copies.len()
+    );
+    // The last copy taken after the writer finished is the source exactly.
+    let last = env.dir.path().join("backup-final.db");
+    assert_eq!(
+        env.run(&["backup", last.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+    assert_eq!(common::check_db(&last), env.check());
+}
