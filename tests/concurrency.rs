@@ -49,8 +49,8 @@ fn wait_for_holder(env: &Env, child: &mut Child) {
 
 fn spawn_ingest(env: &Env, extra: &[&str], file: &PathBuf) -> Child {
     env.cmd()
-        .args(extra)
         .arg("ingest")
+        .args(extra)
         .arg(file)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -160,7 +160,7 @@ fn two_writers_queue_on_the_lock_while_readers_always_succeed() {
 fn without_lock_timeout_the_second_writer_exits_3() {
     let env = Env::new();
     let (a, b) = halves(&env);
-    let mut first = spawn_ingest(&env, &[], &a);
+    let mut first = spawn_ingest(&env, &["--format", "json"], &a);
     wait_for_holder(&env, &mut first);
     let started = Instant::now();
     let out = env.cmd().arg("ingest").arg(&b).output().unwrap();
@@ -184,20 +184,15 @@ fn without_lock_timeout_the_second_writer_exits_3() {
     );
     let first = first.wait_with_output().unwrap();
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    // The refused run changed nothing: only a's calls are stored.
-    let only_a = Env::new();
+    // The refused run changed nothing: only a's calls are stored, and no run record was left.
+    let summary: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(env.check().calls, common::n(&summary, "inserted"));
+    let (_, runs) = env.json(&["runs", "--format", "json"]);
     assert_eq!(
-        only_a
-            .cmd()
-            .arg("ingest")
-            .arg(&a)
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
+        runs.as_array().unwrap().len(),
+        1,
+        "the refused run left a record: {runs}"
     );
-    assert_eq!(env.check(), only_a.check());
 }
 
 #[test]

@@ -50,22 +50,15 @@ fn ingest_with_size_limit(db: &Path, files: &[PathBuf], blocks: u64, ignore_xfsz
 fn a_full_disk_mid_ingest_keeps_the_database_intact_and_a_rerun_converges() {
     let env = Env::new();
     let (files, reference) = fleet(&env);
-    // The previous state: the first file, loaded without a limit (closed cleanly, so the
-    // database is one file that can be copied).
-    let base = env.dir.path().join("base.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_numhealth"))
-        .arg("--db")
-        .arg(&base)
-        .arg("ingest")
-        .arg(&files[0])
-        .output()
-        .unwrap();
+    // The previous state: the first file, loaded without a limit.
+    let db = env.db();
+    let out = env.cmd().arg("ingest").arg(&files[0]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Both ways a full disk shows: SIGXFSZ kills the process, or (signal ignored) every
+    // write past the limit fails with EFBIG and SQLite reports an I/O error.
     for ignore_xfsz in [false, true] {
-        let db = env.dir.path().join(format!("full-{ignore_xfsz}.db"));
-        std::fs::copy(&base, &db).unwrap();
         let before = common::check_db(&db);
-        // 100 KiB per file: the write-ahead log of the next file's transaction outgrows it.
+        // 200 blocks of 512 bytes: the write-ahead log of the next file outgrows it.
         let out = ingest_with_size_limit(&db, &files[1..], 200, ignore_xfsz);
         let how = match (out.status.code(), out.status.signal()) {
             (_, Some(25)) if !ignore_xfsz => "killed by SIGXFSZ".to_string(),
@@ -82,17 +75,17 @@ fn a_full_disk_mid_ingest_keeps_the_database_intact_and_a_rerun_converges() {
         if after.calls == before.calls {
             assert_eq!(after, before, "no file landed, so nothing changed");
         }
-        // Without the limit, the same command converges to the reference.
-        let out = Command::new(env!("CARGO_BIN_EXE_numhealth"))
-            .arg("--db")
-            .arg(&db)
-            .arg("ingest")
-            .args(path_args(&files))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert_eq!(common::check_db(&db), reference);
     }
+    // Without the limit, the same command converges to the reference.
+    let out = Command::new(env!("CARGO_BIN_EXE_numhealth"))
+        .arg("--db")
+        .arg(&db)
+        .arg("ingest")
+        .args(path_args(&files))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(common::check_db(&db), reference);
 }
 
 /// BUG (see docs/reliability.md): a SQLite error while loading (here EFBIG, "disk I/O
