@@ -48,7 +48,7 @@ struct Reference {
 impl Reference {
     /// Kill moments: uniform from just before the first database work to the end of a run.
     fn kill_window_ms(&self) -> std::ops::Range<u64> {
-        let lo = (self.startup.as_millis() as u64) * 7 / 10;
+        let lo = (self.startup.as_millis() as u64) * 85 / 100;
         let hi = (self.ingest.as_millis() as u64 * 9 / 10).max(lo + 50);
         lo..hi
     }
@@ -273,7 +273,7 @@ fn killed_pulls_lose_nothing_and_a_rerun_converges() {
     assert_eq!(fresh.check(), r.check, "a pull lands what an ingest lands");
 
     let mut rng = StdRng::seed_from_u64(SEED ^ 0x5055_4c4c);
-    let lo = (r.startup.as_millis() as u64) * 7 / 10;
+    let lo = (r.startup.as_millis() as u64) * 85 / 100;
     let window = lo..(span.as_millis() as u64).max(lo + 50);
     let mut last = empty();
     let (mut kills, mut attempts) = (0, 0);
