@@ -32,6 +32,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Names the database in a SQLite error raised where the path was not at hand.
+    pub fn with_db_path(self, db: &std::path::Path) -> Error {
+        match self {
+            Error::Database { path, message } if path.is_empty() => Error::Database {
+                path: db.display().to_string(),
+                message,
+            },
+            e => e,
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Locked { .. } => exit::LOCKED,

@@ -93,7 +93,6 @@ fn a_full_disk_mid_ingest_keeps_the_database_intact_and_a_rerun_converges() {
 /// `impl From<rusqlite::Error> for Error` in src/error.rs sets `path: String::new()` and
 /// the loader (src/store/load.rs) uses `?` on rusqlite errors.
 #[test]
-#[ignore = "bug: SQLite errors while loading name no database path"]
 fn a_full_disk_error_names_the_database() {
     let env = Env::new();
     let (files, _) = fleet(&env);
@@ -220,7 +219,6 @@ fn a_missing_directory_fails_and_creates_nothing() {
 /// "cannot open lock file .../nh.db.lock: No such file or directory (os error 2)" instead of
 /// "directory ... does not exist; create it or choose another --db".
 #[test]
-#[ignore = "bug: the lock file is opened before the directory check"]
 fn a_missing_directory_message_says_it_does_not_exist() {
     let env = Env::new();
     let (_, out) = ingest_into_missing_dir(&env);

@@ -49,6 +49,20 @@ impl Ctx {
 
     /// Takes the write lock and opens the database for writing.
     pub fn open_writer(&self) -> Result<(WriteLock, Store)> {
+        if let Some(dir) = self
+            .db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !self.db_is_default)
+            && !dir.exists()
+        {
+            return Err(crate::error::Error::Database {
+                path: self.db.display().to_string(),
+                message: format!(
+                    "directory {} does not exist; create it or choose another --db",
+                    dir.display()
+                ),
+            });
+        }
         if self.db_is_default
             && let Some(dir) = self.db.parent()
         {
@@ -76,22 +90,27 @@ pub fn run(cli: Cli) -> Result<u8> {
         lock_timeout: Duration::from_secs(cli.lock_timeout),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
     };
-    match cli.command {
-        Command::Ingest(a) => ingest::run(&ctx, a),
-        Command::Pull(a) => pull::run(&ctx, a),
-        Command::Score(a) => score::run(&ctx, a),
-        Command::Risky(a) => risky::run(&ctx, a),
-        Command::Number(a) => number::run(&ctx, a),
-        Command::Bursts(a) => bursts::run(&ctx, a),
-        Command::Export(a) => export::run(&ctx, a),
-        Command::Rejects(a) => rejects::run(&ctx, a),
-        Command::Runs(a) => runs::run(&ctx, a),
-        Command::Config => config::run(&ctx),
-        Command::Prune(a) => prune::run(&ctx, a),
-        Command::Backup(a) => backup::run(&ctx, a),
-        Command::Rebuild => rebuild::run(&ctx),
-        Command::Check(a) => check::run(&ctx, a),
-        Command::Simulate(a) => simulate::run(&ctx, a),
-        Command::Evaluate(a) => evaluate::run(&ctx, a),
+    let db = ctx.db.clone();
+    dispatch(&ctx, cli.command).map_err(|e| e.with_db_path(&db))
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
+    match command {
+        Command::Ingest(a) => ingest::run(ctx, a),
+        Command::Pull(a) => pull::run(ctx, a),
+        Command::Score(a) => score::run(ctx, a),
+        Command::Risky(a) => risky::run(ctx, a),
+        Command::Number(a) => number::run(ctx, a),
+        Command::Bursts(a) => bursts::run(ctx, a),
+        Command::Export(a) => export::run(ctx, a),
+        Command::Rejects(a) => rejects::run(ctx, a),
+        Command::Runs(a) => runs::run(ctx, a),
+        Command::Config => config::run(ctx),
+        Command::Prune(a) => prune::run(ctx, a),
+        Command::Backup(a) => backup::run(ctx, a),
+        Command::Rebuild => rebuild::run(ctx),
+        Command::Check(a) => check::run(ctx, a),
+        Command::Simulate(a) => simulate::run(ctx, a),
+        Command::Evaluate(a) => evaluate::run(ctx, a),
     }
 }

@@ -84,6 +84,9 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
+        // Refuse a newer database before anything writes to it (even the switch to WAL).
+        store.configure(false).map_err(|e| db_err(e.to_string()))?;
+        store.refuse_newer()?;
         store.configure(true).map_err(|e| db_err(e.to_string()))?;
         store.migrate()?;
         Ok(store)
@@ -150,7 +153,7 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    fn refuse_newer(&self) -> Result<()> {
         let version = self
             .user_version()
             .map_err(|e| self.db_error(e.to_string()))?;
@@ -160,6 +163,11 @@ impl Store {
                 schema_version()
             )));
         }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        self.refuse_newer()?;
         migrations()
             .to_latest(&mut self.conn)
             .map_err(|e| self.db_error(format!("migrating the schema failed: {e}")))
