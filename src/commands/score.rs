@@ -17,25 +17,12 @@ pub fn assess_all(ctx: &Ctx, store: &Store, as_of_ms: i64) -> Result<Vec<Assessm
 
 /// Scores every number in `store` as of `as_of_ms` with `cfg`, riskiest first.
 pub fn assess_store(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<Vec<Assessment>> {
-    let inputs = store.scoring_inputs(as_of_ms, cfg.lookback_days, None)?;
-    let fleet = &inputs.fleet;
-    // Two cores: score the two halves side by side.
-    let mid = inputs.histories.len() / 2;
-    let (left, right) = inputs.histories.split_at(mid);
-    let mut out: Vec<Assessment> = std::thread::scope(|s| {
-        let h = s.spawn(|| {
-            left.iter()
-                .map(|n| assess(n, fleet, cfg, as_of_ms))
-                .collect::<Vec<_>>()
-        });
-        let mut r: Vec<Assessment> = right
-            .iter()
-            .map(|n| assess(n, fleet, cfg, as_of_ms))
-            .collect();
-        let mut l = h.join().unwrap_or_default();
-        l.append(&mut r);
-        l
-    });
+    // One number's history in memory at a time.
+    let mut out = Vec::new();
+    store.for_each_history(as_of_ms, cfg.lookback_days, None, |fleet, h| {
+        out.push(assess(&h, fleet, cfg, as_of_ms));
+        Ok(())
+    })?;
     sort_riskiest_first(&mut out);
     Ok(out)
 }

@@ -60,78 +60,96 @@ impl Store {
         lookback_days: i64,
         only: Option<&str>,
     ) -> Result<ScoringInputs> {
+        let mut histories = Vec::new();
+        let fleet = self.for_each_history(as_of_ms, lookback_days, only, |_, h| {
+            histories.push(h);
+            Ok(())
+        })?;
+        Ok(ScoringInputs { histories, fleet })
+    }
+
+    /// Streams one number's history at a time to `f` (with the fleet totals, computed first),
+    /// so memory holds one number, not the fleet. Returns the fleet totals.
+    pub fn for_each_history(
+        &self,
+        as_of_ms: i64,
+        lookback_days: i64,
+        only: Option<&str>,
+        mut f: impl FnMut(&FleetHours, NumberHistory) -> Result<()>,
+    ) -> Result<FleetHours> {
         let end = end_hour_exclusive(as_of_ms);
         let start = end - lookback_days * 24;
-        let cols = HourCounts::FIELDS.join(", ");
-        let mut histories: Vec<NumberHistory> = Vec::new();
-        let mut fleet = FleetHours::default();
+        let fleet = self.fleet_hours(start, end)?;
+        let mut bursts: std::collections::HashMap<String, Vec<Burst>> =
+            std::collections::HashMap::new();
         {
-            let sql = format!(
-                "SELECT number, hour, {cols} FROM number_hourly WHERE hour < ?1 AND (?2 IS NULL OR number = ?2) ORDER BY number, hour"
-            );
-            let mut st = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
-            let mut rows = st.query(params![end, only]).map_err(|e| self.wrap(e))?;
+            let mut st = self
+                .conn
+                .prepare(
+                    "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
+                     WHERE start_ms >= ?1 AND start_ms < ?2 AND (?3 IS NULL OR number = ?3) ORDER BY number, start_ms",
+                )
+                .map_err(|e| self.wrap(e))?;
+            let mut rows = st
+                .query(params![start * HOUR_MS, as_of_ms, only])
+                .map_err(|e| self.wrap(e))?;
             while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
                 let number: String = r.get(0).map_err(|e| self.wrap(e))?;
-                let hour: i64 = r.get(1).map_err(|e| self.wrap(e))?;
-                let c = counts_at(r, 2).map_err(|e| self.wrap(e))?;
-                if histories.last().is_none_or(|h| h.number != number) {
-                    histories.push(NumberHistory {
-                        number,
-                        first_seen_ms: hour * HOUR_MS,
-                        hours: Vec::new(),
-                        bursts: Vec::new(),
-                        last_spam_ms: None,
-                        last_reputation_ms: None,
-                    });
-                }
-                let Some(h) = histories.last_mut() else {
-                    continue;
+                let b = Burst {
+                    start_ms: r.get(1).map_err(|e| self.wrap(e))?,
+                    end_ms: r.get(2).map_err(|e| self.wrap(e))?,
+                    calls: r.get(3).map_err(|e| self.wrap(e))?,
+                    short_calls: r.get(4).map_err(|e| self.wrap(e))?,
                 };
-                if c.marked_as_spam > 0 {
-                    h.last_spam_ms = Some(hour * HOUR_MS);
-                }
-                if c.reputation_failures() + c.marked_as_spam > 0 {
-                    h.last_reputation_ms = Some(hour * HOUR_MS);
-                }
-                if hour >= start {
-                    if only.is_none() {
-                        fleet.hours.entry(hour).or_default().add_scaled(&c, 1);
-                    }
-                    h.hours.push((hour, c));
-                }
+                bursts.entry(number).or_default().push(b);
             }
         }
-        if only.is_some() {
-            fleet = self.fleet_hours(start, end)?;
-        }
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
-                 WHERE start_ms >= ?1 AND start_ms < ?2 AND (?3 IS NULL OR number = ?3) ORDER BY number, start_ms",
-            )
-            .map_err(|e| self.wrap(e))?;
-        let mut rows = st
-            .query(params![start * HOUR_MS, as_of_ms, only])
-            .map_err(|e| self.wrap(e))?;
-        let mut idx = 0usize;
+        let cols = HourCounts::FIELDS.join(", ");
+        let sql = format!(
+            "SELECT number, hour, {cols} FROM number_hourly WHERE hour < ?1 AND (?2 IS NULL OR number = ?2) ORDER BY number, hour"
+        );
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
+        let mut rows = st.query(params![end, only]).map_err(|e| self.wrap(e))?;
+        let mut current: Option<NumberHistory> = None;
         while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
-            let number: String = r.get(0).map_err(|e| self.wrap(e))?;
-            let b = Burst {
-                start_ms: r.get(1).map_err(|e| self.wrap(e))?,
-                end_ms: r.get(2).map_err(|e| self.wrap(e))?,
-                calls: r.get(3).map_err(|e| self.wrap(e))?,
-                short_calls: r.get(4).map_err(|e| self.wrap(e))?,
-            };
-            while idx < histories.len() && histories[idx].number < number {
-                idx += 1;
+            let number = r
+                .get_ref(0)
+                .map_err(|e| self.wrap(e))?
+                .as_str()
+                .map_err(|e| self.wrap(e.into()))?;
+            if current.as_ref().is_none_or(|h| h.number != number) {
+                let hour: i64 = r.get(1).map_err(|e| self.wrap(e))?;
+                if let Some(mut done) = current.take() {
+                    done.bursts = bursts.remove(&done.number).unwrap_or_default();
+                    f(&fleet, done)?;
+                }
+                current = Some(NumberHistory {
+                    number: number.to_string(),
+                    first_seen_ms: hour * HOUR_MS,
+                    hours: Vec::new(),
+                    bursts: Vec::new(),
+                    last_spam_ms: None,
+                    last_reputation_ms: None,
+                });
             }
-            if let Some(h) = histories.get_mut(idx).filter(|h| h.number == number) {
-                h.bursts.push(b);
+            let hour: i64 = r.get(1).map_err(|e| self.wrap(e))?;
+            let c = counts_at(r, 2).map_err(|e| self.wrap(e))?;
+            let Some(h) = current.as_mut() else { continue };
+            if c.marked_as_spam > 0 {
+                h.last_spam_ms = Some(hour * HOUR_MS);
+            }
+            if c.reputation_failures() + c.marked_as_spam > 0 {
+                h.last_reputation_ms = Some(hour * HOUR_MS);
+            }
+            if hour >= start {
+                h.hours.push((hour, c));
             }
         }
-        Ok(ScoringInputs { histories, fleet })
+        if let Some(mut done) = current.take() {
+            done.bursts = bursts.remove(&done.number).unwrap_or_default();
+            f(&fleet, done)?;
+        }
+        Ok(fleet)
     }
 
     /// The whole fleet's counters per hour in `[start, end)` (hours since epoch).
