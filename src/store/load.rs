@@ -50,7 +50,7 @@ impl FileCounts {
 
 /// `short` column: 1 short dialled outbound call, 0 other dialled outbound call,
 /// -1 not a dialled attempt (inbound, platform fault).
-fn short_flag(rec: &CallRecord, short_call_ms: i64) -> i64 {
+pub(crate) fn short_flag(rec: &CallRecord, short_call_ms: i64) -> i64 {
     if rec.direction == Direction::Inbound {
         return -1;
     }

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::health::bursts::BurstConfig;
-use crate::health::rollup::{HOUR_MS, contribution, hour_of, is_short_attempt};
-use crate::model::{Direction, HourCounts};
-use crate::store::load::{call_from_row, redetect_number};
+use crate::health::rollup::{HOUR_MS, contribution, hour_of};
+use crate::model::HourCounts;
+use crate::store::load::{call_from_row, redetect_number, short_flag};
 use crate::store::{Store, meta};
 
 /// What `prune` did.
@@ -151,13 +151,7 @@ impl Store {
                 let placed: i64 = r.get(14)?;
                 let old_short: i64 = r.get(15)?;
                 calls += 1;
-                let short = if rec.direction == Direction::Inbound
-                    || contribution(&rec, short_call_ms).platform_fault == 1
-                {
-                    -1
-                } else {
-                    i64::from(is_short_attempt(&rec, short_call_ms))
-                };
+                let short = short_flag(&rec, short_call_ms);
                 if short != old_short {
                     upd.execute(params![rec.call_id, short])?;
                 }
