@@ -197,6 +197,19 @@ impl Store {
         self.db_error(e.to_string())
     }
 
+    /// Runs a query and maps every row, wrapping SQLite errors with the database path.
+    pub(crate) fn query_rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare_cached(sql).map_err(|e| self.wrap(e))?;
+        st.query_map(params, map)
+            .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.wrap(e))
+    }
+
     pub fn meta_get(&self, key: &str) -> Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {

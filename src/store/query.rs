@@ -179,19 +179,10 @@ impl Store {
         since_ms: Option<i64>,
         until_ms: Option<i64>,
     ) -> Result<Vec<BurstRow>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
-                 WHERE (?1 IS NULL OR number = ?1) AND start_ms >= ?2 AND start_ms < ?3 ORDER BY start_ms, number",
-            )
-            .map_err(|e| self.wrap(e))?;
-        st.query_map(
-            params![
-                number,
-                since_ms.unwrap_or(i64::MIN),
-                until_ms.unwrap_or(i64::MAX)
-            ],
+        self.query_rows(
+            "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
+             WHERE (?1 IS NULL OR number = ?1) AND start_ms >= ?2 AND start_ms < ?3 ORDER BY start_ms, number",
+            params![number, since_ms.unwrap_or(i64::MIN), until_ms.unwrap_or(i64::MAX)],
             |r| {
                 Ok(BurstRow {
                     number: r.get(0)?,
@@ -202,8 +193,6 @@ impl Store {
                 })
             },
         )
-        .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| self.wrap(e))
     }
 
     /// Records one scoring run and every number's result in one transaction.
@@ -255,15 +244,11 @@ impl Store {
 
     /// One number's recorded scores, oldest first.
     pub fn score_history(&self, number: &str, limit: i64) -> Result<Vec<ScoreHistoryRow>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT s.run_id, r.as_of_ms, s.score, s.level, s.action FROM scores s JOIN score_runs r ON r.id = s.run_id \
-                 WHERE s.number = ?1 ORDER BY r.as_of_ms DESC, s.run_id DESC LIMIT ?2",
-            )
-            .map_err(|e| self.wrap(e))?;
-        let mut rows = st
-            .query_map(params![number, limit], |r| {
+        let mut rows = self.query_rows(
+            "SELECT s.run_id, r.as_of_ms, s.score, s.level, s.action FROM scores s JOIN score_runs r ON r.id = s.run_id \
+             WHERE s.number = ?1 ORDER BY r.as_of_ms DESC, s.run_id DESC LIMIT ?2",
+            params![number, limit],
+            |r| {
                 Ok(ScoreHistoryRow {
                     run_id: r.get(0)?,
                     as_of_ms: r.get(1)?,
@@ -271,9 +256,8 @@ impl Store {
                     level: r.get(3)?,
                     action: r.get(4)?,
                 })
-            })
-            .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.wrap(e))?;
+            },
+        )?;
         rows.reverse();
         Ok(rows)
     }

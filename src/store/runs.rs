@@ -145,15 +145,11 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub fn list_runs(&self, limit: i64) -> Result<Vec<RunRow>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, kind, started_ms, finished_ms, status, files, pages, read, inserted, updated, unchanged, \
+        self.query_rows(
+            "SELECT id, kind, started_ms, finished_ms, status, files, pages, read, inserted, updated, unchanged, \
                  skipped, rejected, unknown_reasons, message FROM runs ORDER BY id DESC LIMIT ?1",
-            )
-            .map_err(|e| self.wrap(e))?;
-        let rows = st
-            .query_map([limit], |r| {
+            [limit],
+            |r| {
                 Ok(RunRow {
                     id: r.get(0)?,
                     kind: r.get(1)?,
@@ -171,25 +167,19 @@ impl Store {
                     unknown_reasons: r.get(13)?,
                     message: r.get(14)?,
                 })
-            })
-            .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.wrap(e))?;
-        Ok(rows)
+            },
+        )
     }
 
     /// The files of the given runs.
     pub fn run_files(&self, run_ids: &[i64]) -> Result<Vec<RunFileRow>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT run_id, name, sha256, bytes, shape, read, inserted, updated, unchanged, skipped, rejected, status, message \
-                 FROM run_files WHERE run_id = ?1 ORDER BY ordinal",
-            )
-            .map_err(|e| self.wrap(e))?;
         let mut out = Vec::new();
         for id in run_ids {
-            let rows = st
-                .query_map([id], |r| {
+            out.extend(self.query_rows(
+                "SELECT run_id, name, sha256, bytes, shape, read, inserted, updated, unchanged, skipped, rejected, status, message \
+                 FROM run_files WHERE run_id = ?1 ORDER BY ordinal",
+                [id],
+                |r| {
                     Ok(RunFileRow {
                         run_id: r.get(0)?,
                         name: r.get(1)?,
@@ -205,25 +195,19 @@ impl Store {
                         status: r.get(11)?,
                         message: r.get(12)?,
                     })
-                })
-                .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(|e| self.wrap(e))?;
-            out.extend(rows);
+                },
+            )?);
         }
         Ok(out)
     }
 
     /// Rejected records, newest first, optionally of one run.
     pub fn list_rejects(&self, run_id: Option<i64>, limit: i64) -> Result<Vec<RejectRow>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, run_id, file, line, record, field, reason, raw FROM rejects \
+        self.query_rows(
+            "SELECT id, run_id, file, line, record, field, reason, raw FROM rejects \
                  WHERE ?1 IS NULL OR run_id = ?1 ORDER BY id DESC LIMIT ?2",
-            )
-            .map_err(|e| self.wrap(e))?;
-        let rows = st
-            .query_map(params![run_id, limit], |r| {
+            params![run_id, limit],
+            |r| {
                 Ok(RejectRow {
                     id: r.get(0)?,
                     run_id: r.get(1)?,
@@ -234,9 +218,7 @@ impl Store {
                     reason: r.get(6)?,
                     raw: r.get(7)?,
                 })
-            })
-            .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.wrap(e))?;
-        Ok(rows)
+            },
+        )
     }
 }
