@@ -11,10 +11,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::{IngestArgs, InputFormat as CliFormat, SummaryFormat};
 use crate::commands::Ctx;
 use crate::error::{Error, Result, exit};
-use crate::model::Item;
 use crate::readers::{FileReader, InputFormat, ReadError, ReaderOptions, Shape};
 use crate::report::{self, views};
-use crate::store::{FileCounts, LoadSettings, RunTotals, Store};
+use crate::store::{FileCounts, LoadSettings, RunTotals, Staged, Store, stage};
 
 /// Reader options from settings and flags.
 pub fn reader_options(
@@ -77,14 +76,14 @@ pub fn load_source(
     // Parsing and validating on one core, SQLite on the other: the reader thread sends
     // chunks of items through a small bounded channel, so memory stays flat.
     let outcome: Result<std::result::Result<FileCounts, String>> = std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Vec<std::result::Result<Item, ReadError>>>(4);
+        let (tx, rx) = mpsc::sync_channel::<Vec<std::result::Result<Staged, ReadError>>>(4);
         let position = &position;
         let parser = scope.spawn(move || {
             let mut reader = reader;
             let mut chunk = Vec::with_capacity(CHUNK);
             while let Some(item) = reader.next() {
                 let fatal = item.is_err();
-                chunk.push(item);
+                chunk.push(item.map(|it| stage(it, settings)));
                 if chunk.len() == CHUNK || fatal {
                     position.store(reader.bytes_read(), Ordering::Relaxed);
                     if tx
@@ -105,7 +104,7 @@ pub fn load_source(
                 for chunk in rx.iter() {
                     for item in chunk {
                         match item {
-                            Ok(it) => load.add(it)?,
+                            Ok(it) => load.add_staged(it)?,
                             Err(e) => {
                                 return Ok((
                                     load,

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::health::bursts::{BurstConfig, CallPoint, detect};
 use crate::health::rollup::{contribution, hour_of, is_short_attempt};
 use crate::health::taxonomy::{ReasonClass, classify};
-use crate::model::{CallRecord, Direction, HourCounts, Item, SkipReason};
+use crate::model::{CallRecord, Direction, HourCounts, Item, Reject, SkipReason};
 use crate::store::{Store, meta};
 
 /// What loading needs to know besides the records.
@@ -85,6 +85,52 @@ pub(crate) fn call_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallRecor
     })
 }
 
+/// A call with everything derived from the record alone already computed (fingerprint,
+/// completeness rank, short flag, placement), so that work can run on parser threads
+/// while the SQLite thread only writes.
+pub struct PreparedCall {
+    rec: Box<CallRecord>,
+    fingerprint: i64,
+    completeness: i64,
+    short: i64,
+    /// Where a first delivery counts: start, else end, else the run's receive time.
+    placed: i64,
+    unknown_reason: bool,
+}
+
+impl PreparedCall {
+    pub fn new(rec: Box<CallRecord>, settings: &LoadSettings) -> PreparedCall {
+        let unknown_reason = rec
+            .disconnection_reason
+            .as_deref()
+            .is_some_and(|r| classify(r) == ReasonClass::Unknown);
+        PreparedCall {
+            fingerprint: rec.fingerprint(),
+            completeness: rec.completeness(),
+            short: short_flag(&rec, settings.short_call_ms),
+            placed: rec.placed_ms(settings.received_ms),
+            unknown_reason,
+            rec,
+        }
+    }
+}
+
+/// A reader item made ready for loading (see `stage`).
+pub enum Staged {
+    Call(PreparedCall),
+    Skipped,
+    Rejected(Box<Reject>),
+}
+
+/// Prepares one reader item for `FileLoad::add_staged`; pure, callable from any thread.
+pub fn stage(item: Item, settings: &LoadSettings) -> Staged {
+    match item {
+        Item::Call(rec, _) => Staged::Call(PreparedCall::new(rec, settings)),
+        Item::Skipped(..) => Staged::Skipped,
+        Item::Rejected(rej) => Staged::Rejected(rej),
+    }
+}
+
 /// An open per-file transaction. Dropping it without `finish` rolls everything back.
 pub struct FileLoad<'a> {
     tx: Transaction<'a>,
@@ -93,7 +139,7 @@ pub struct FileLoad<'a> {
     name: String,
     settings: LoadSettings,
     pruned_before: Option<i64>,
-    batch: Vec<CallRecord>,
+    batch: Vec<PreparedCall>,
     counts: FileCounts,
     /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
     touched: HashMap<String, (i64, i64)>,
@@ -140,28 +186,32 @@ impl FileLoad<'_> {
 
     /// Takes one reader item.
     pub fn add(&mut self, item: Item) -> Result<()> {
+        let staged = stage(item, &self.settings);
+        self.add_staged(staged)
+    }
+
+    /// Takes one item prepared by `stage`.
+    pub fn add_staged(&mut self, item: Staged) -> Result<()> {
         self.counts.read += 1;
         match item {
-            Item::Call(rec, _) => {
-                if let (Some(horizon), Some(at)) = (self.pruned_before, rec.start_ms.or(rec.end_ms))
-                    && at < horizon
+            Staged::Call(call) => {
+                if let Some(horizon) = self.pruned_before
+                    && call.rec.start_ms.or(call.rec.end_ms).is_some_and(|at| at < horizon)
                 {
                     let _ = SkipReason::BeforePruneHorizon;
                     self.counts.skipped += 1;
                     return Ok(());
                 }
-                if let Some(r) = rec.disconnection_reason.as_deref()
-                    && classify(r) == ReasonClass::Unknown
-                {
+                if call.unknown_reason {
                     self.counts.unknown_reasons += 1;
                 }
-                self.batch.push(*rec);
+                self.batch.push(call);
                 if self.batch.len() >= self.settings.batch_size {
                     self.flush()?;
                 }
             }
-            Item::Skipped(..) => self.counts.skipped += 1,
-            Item::Rejected(rej) => {
+            Staged::Skipped => self.counts.skipped += 1,
+            Staged::Rejected(rej) => {
                 self.counts.rejected += 1;
                 self.tx
                     .prepare_cached(
@@ -187,7 +237,7 @@ impl FileLoad<'_> {
             return Ok(());
         }
         let mut batch = std::mem::take(&mut self.batch);
-        batch.sort_by(|a, b| a.call_id.cmp(&b.call_id));
+        batch.sort_unstable_by(|a, b| a.rec.call_id.cmp(&b.rec.call_id));
         let short_ms = self.settings.short_call_ms;
         let mut deltas: BTreeMap<(String, i64), HourCounts> = BTreeMap::new();
         {
@@ -205,11 +255,10 @@ impl FileLoad<'_> {
                  user_sentiment = ?12, call_successful = ?13, number_flags = ?14, placed_ms = ?15, short = ?16, \
                  completeness = ?17, fingerprint = ?18, run_id = ?19 WHERE call_id = ?1",
             )?;
-            for rec in &batch {
-                let completeness = rec.completeness();
-                let fingerprint = rec.fingerprint();
-                let short = short_flag(rec, short_ms);
-                let fresh_placed = rec.placed_ms(self.settings.received_ms);
+            for call in &batch {
+                let rec = &*call.rec;
+                let (completeness, fingerprint, short, fresh_placed) =
+                    (call.completeness, call.fingerprint, call.short, call.placed);
                 let write = |st: &mut rusqlite::CachedStatement<'_>, placed: i64| {
                     st.execute(params![
                         rec.call_id,

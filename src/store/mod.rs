@@ -18,7 +18,7 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::{Error, Result};
 
-pub use load::{FileCounts, FileLoad, LoadSettings};
+pub use load::{FileCounts, FileLoad, LoadSettings, PreparedCall, Staged, stage};
 pub use lock::WriteLock;
 pub use query::{BurstRow, ScoreHistoryRow, ScoringInputs};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
