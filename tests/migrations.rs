@@ -1,6 +1,7 @@
 //! Schema migrations: a database written by schema version 1 (tests/fixtures/schema-v1.db,
-//! made once by ingesting tests/fixtures/list-calls-v2.json, then VACUUM) opens, is upgraded
-//! in place by a writer, and keeps its data; a database from a newer numhealth
+//! made once by ingesting tests/fixtures/list-calls-v2.json, then VACUUM) is refused by
+//! readers with an upgrade hint, is upgraded in place by a writer (version 2 adds
+//! `fleet_hourly`, filled from the rollups), and keeps its data; a database from a newer numhealth
 //! (user_version 99) is refused by writers and readers alike with its bytes untouched.
 
 mod common;
@@ -39,21 +40,43 @@ fn a_version_1_database_opens_upgrades_in_place_and_keeps_its_data() {
     std::fs::copy(fixture("schema-v1.db"), env.db()).unwrap();
     assert_eq!(user_version(&env.db()), 1);
 
-    // Readers read it as it is.
-    let c = env.check();
-    assert_eq!(
-        (c.integrity.as_str(), c.calls, c.rollup_rows, c.bursts),
-        ("ok", 3, 1, 0)
-    );
-    assert_eq!(c.checksum, V1_CHECKSUM);
+    // Readers do not write, so they refuse it and say how to upgrade; nothing changes.
+    let before = digest(&env.db());
+    for args in [vec!["check"], vec!["risky", "--as-of", "2025-11-21"]] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let msg = stderr(&out);
+        assert!(
+            msg.contains("schema version 1") && msg.contains("upgrade"),
+            "{args:?}: {msg}"
+        );
+    }
+    assert_eq!(digest(&env.db()), before);
 
     // A writer migrates it to the latest version in place; nothing stored changes.
     let out = env.run(&["score", "-q", "--as-of", "2025-11-21"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(user_version(&env.db()), latest_version());
     let c = env.check();
-    assert_eq!((c.integrity.as_str(), c.calls), ("ok", 3));
+    // `check` also verifies that the fleet totals version 2 added equal the per-hour sums.
+    assert_eq!(
+        (c.integrity.as_str(), c.calls, c.rollup_rows, c.bursts),
+        ("ok", 3, 1, 0)
+    );
     assert_eq!(c.checksum, V1_CHECKSUM);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let fleet: (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM fleet_hourly), (SELECT sum(attempts) FROM fleet_hourly)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let rollups: i64 = conn
+        .query_row("SELECT sum(attempts) FROM number_hourly", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fleet, (1, rollups));
+    drop(conn);
 
     // A known call and its number are there.
     let (code, v) = env.json(&[

@@ -2,15 +2,16 @@
 //! keyed on `call_id`, hourly rollups adjusted by `new - old` and bursts re-detected for
 //! the touched stretch of each number, all committed together or not at all.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::error::Result;
 use crate::health::bursts::{BurstConfig, CallPoint, detect};
-use crate::health::rollup::{contribution, hour_of, is_short_attempt};
+use crate::health::rollup::is_short_attempt;
 use crate::health::taxonomy::{ReasonClass, classify};
-use crate::model::{CallRecord, Direction, HourCounts, Item, Reject, SkipReason};
+use crate::model::{CallRecord, Direction, Item, Reject, SkipReason};
+use crate::store::rollups::RollupDeltas;
 use crate::store::{Store, meta};
 
 /// What loading needs to know besides the records.
@@ -22,6 +23,8 @@ pub struct LoadSettings {
     pub received_ms: i64,
     /// Records buffered, sorted and written together.
     pub batch_size: usize,
+    /// Rollup deltas (number x hour) summed in memory before they are written.
+    pub max_pending_rollups: usize,
 }
 
 /// Per-file (and, summed, per-run) counts.
@@ -143,6 +146,8 @@ pub struct FileLoad<'a> {
     counts: FileCounts,
     /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
     touched: HashMap<String, (i64, i64)>,
+    /// Rollup changes not yet written.
+    deltas: RollupDeltas,
 }
 
 impl Store {
@@ -175,6 +180,7 @@ impl Store {
             batch: Vec::with_capacity(settings.batch_size),
             counts: FileCounts::default(),
             touched: HashMap::new(),
+            deltas: RollupDeltas::default(),
         })
     }
 }
@@ -239,7 +245,7 @@ impl FileLoad<'_> {
         let mut batch = std::mem::take(&mut self.batch);
         batch.sort_unstable_by(|a, b| a.rec.call_id.cmp(&b.rec.call_id));
         let short_ms = self.settings.short_call_ms;
-        let mut deltas: BTreeMap<(String, i64), HourCounts> = BTreeMap::new();
+        let deltas = &mut self.deltas;
         {
             let mut insert = self.tx.prepare_cached(&format!(
                 "INSERT INTO calls ({CALL_COLUMNS}, placed_ms, short, completeness, fingerprint, run_id) \
@@ -284,7 +290,7 @@ impl FileLoad<'_> {
                 };
                 if write(&mut insert, fresh_placed)? == 1 {
                     self.counts.inserted += 1;
-                    add_delta(&mut deltas, rec, fresh_placed, short_ms, 1);
+                    deltas.add(rec, fresh_placed, short_ms, 1);
                     touch(&mut self.touched, &rec.our_number, fresh_placed);
                     continue;
                 }
@@ -305,53 +311,17 @@ impl FileLoad<'_> {
                 let placed = rec.start_ms.or(rec.end_ms).unwrap_or(old_placed);
                 write(&mut update, placed)?;
                 self.counts.updated += 1;
-                add_delta(&mut deltas, &old, old_placed, short_ms, -1);
-                add_delta(&mut deltas, rec, placed, short_ms, 1);
+                deltas.add(&old, old_placed, short_ms, -1);
+                deltas.add(rec, placed, short_ms, 1);
                 touch(&mut self.touched, &old.our_number, old_placed);
                 touch(&mut self.touched, &rec.our_number, placed);
             }
         }
-        self.apply_deltas(deltas)?;
+        if self.deltas.len() >= self.settings.max_pending_rollups {
+            self.deltas.apply(&self.tx)?;
+        }
         batch.clear();
         self.batch = batch;
-        Ok(())
-    }
-
-    fn apply_deltas(&self, deltas: BTreeMap<(String, i64), HourCounts>) -> Result<()> {
-        let cols = HourCounts::FIELDS.join(", ");
-        let marks: Vec<String> = (3..3 + HourCounts::FIELDS.len())
-            .map(|i| format!("?{i}"))
-            .collect();
-        let sets: Vec<String> = HourCounts::FIELDS
-            .iter()
-            .map(|f| format!("{f} = {f} + excluded.{f}"))
-            .collect();
-        let mut upsert = self.tx.prepare_cached(&format!(
-            "INSERT INTO number_hourly (number, hour, {cols}) VALUES (?1, ?2, {}) \
-             ON CONFLICT (number, hour) DO UPDATE SET {}",
-            marks.join(", "),
-            sets.join(", ")
-        ))?;
-        let all_zero: Vec<String> = HourCounts::FIELDS
-            .iter()
-            .map(|f| format!("{f} = 0"))
-            .collect();
-        let mut drop_empty = self.tx.prepare_cached(&format!(
-            "DELETE FROM number_hourly WHERE number = ?1 AND hour = ?2 AND {}",
-            all_zero.join(" AND ")
-        ))?;
-        for ((number, hour), d) in deltas {
-            if d.is_zero() {
-                continue;
-            }
-            let a = d.to_array();
-            let mut values: Vec<&dyn rusqlite::ToSql> = vec![&number, &hour];
-            values.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
-            upsert.execute(values.as_slice())?;
-            if a.iter().any(|&x| x < 0) {
-                drop_empty.execute(params![number, hour])?;
-            }
-        }
         Ok(())
     }
 
@@ -368,6 +338,7 @@ impl FileLoad<'_> {
     /// Flushes, re-detects bursts, records the file and commits.
     pub fn finish(mut self, sha256: &str, bytes: u64, shape: &str) -> Result<FileCounts> {
         self.flush()?;
+        self.deltas.apply(&self.tx)?;
         self.redetect_bursts()?;
         let c = self.counts;
         self.tx.execute(
@@ -406,20 +377,6 @@ impl FileLoad<'_> {
         self.tx.commit()?;
         Ok(c)
     }
-}
-
-fn add_delta(
-    deltas: &mut BTreeMap<(String, i64), HourCounts>,
-    rec: &CallRecord,
-    placed: i64,
-    short_ms: i64,
-    sign: i64,
-) {
-    let c = contribution(rec, short_ms);
-    deltas
-        .entry((rec.our_number.clone(), hour_of(placed)))
-        .or_default()
-        .add_scaled(&c, sign);
 }
 
 fn touch(touched: &mut HashMap<String, (i64, i64)>, number: &str, at: i64) {

@@ -13,6 +13,7 @@ fn settings() -> LoadSettings {
         bursts: BurstConfig::default(),
         received_ms: T0 + 86_400_000,
         batch_size: 7,
+        max_pending_rollups: 5,
     }
 }
 
@@ -136,6 +137,7 @@ fn rollups_equal_a_rebuild_after_many_updates() {
     let c = load(&mut s, items);
     assert_eq!(c.inserted + c.updated + c.unchanged, 120);
     let before = s.check().unwrap();
+    assert_eq!(before.integrity, "ok", "fleet_hourly must equal the per-hour sums");
     s.rebuild(6000, &BurstConfig::default()).unwrap();
     let after = s.check().unwrap();
     assert_eq!(

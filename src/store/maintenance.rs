@@ -12,6 +12,7 @@ use crate::health::bursts::BurstConfig;
 use crate::health::rollup::{HOUR_MS, contribution, hour_of};
 use crate::model::HourCounts;
 use crate::store::load::{call_from_row, redetect_number, short_flag};
+use crate::store::rollups::{fleet_mismatches, refill_fleet};
 use crate::store::{Store, meta};
 
 /// What `prune` did.
@@ -177,6 +178,7 @@ impl Store {
                 redetect_number(&tx, &n, lo, hi, bursts)?;
             }
         }
+        refill_fleet(&tx, horizon_hour)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![meta::SHORT_CALL_MS, short_call_ms.to_string()],
@@ -191,10 +193,21 @@ impl Store {
 
     /// `PRAGMA integrity_check` plus counts and a checksum of the stored content.
     pub fn check(&self) -> Result<CheckReport> {
-        let integrity: String = self
+        let mut integrity: String = self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.wrap(e))?;
+        let off = fleet_mismatches(&self.conn).map_err(|e| self.wrap(e))?;
+        if off > 0 {
+            let note = format!(
+                "fleet_hourly differs from the sums of number_hourly in {off} hour(s); `numhealth rebuild` recomputes both"
+            );
+            integrity = if integrity == "ok" {
+                note
+            } else {
+                format!("{integrity}; {note}")
+            };
+        }
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         let mut count = |sql: &str| -> Result<i64> {
             let mut st = self.conn.prepare(sql).map_err(|e| self.wrap(e))?;

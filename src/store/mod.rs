@@ -7,6 +7,7 @@ mod load_tests;
 mod lock;
 mod maintenance;
 mod query;
+mod rollups;
 mod runs;
 
 use std::fs::OpenOptions;
@@ -24,7 +25,10 @@ pub use query::{BurstRow, ScoreHistoryRow, ScoringInputs};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
 
 /// The schema, one numbered file per version, applied in order.
-const MIGRATION_SQL: &[&str] = &[include_str!("../../sql/0001_init.sql")];
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("../../sql/0001_init.sql"),
+    include_str!("../../sql/0002_fleet_hourly.sql"),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())

@@ -152,15 +152,12 @@ impl Store {
         Ok(fleet)
     }
 
-    /// The whole fleet's counters per hour in `[start, end)` (hours since epoch).
+    /// The whole fleet's counters per hour in `[start, end)` (hours since epoch), kept at
+    /// ingest in `fleet_hourly`.
     pub fn fleet_hours(&self, start: i64, end: i64) -> Result<FleetHours> {
-        let sums: Vec<String> = HourCounts::FIELDS
-            .iter()
-            .map(|f| format!("sum({f})"))
-            .collect();
         let sql = format!(
-            "SELECT hour, {} FROM number_hourly WHERE hour >= ?1 AND hour < ?2 GROUP BY hour",
-            sums.join(", ")
+            "SELECT hour, {} FROM fleet_hourly WHERE hour >= ?1 AND hour < ?2",
+            HourCounts::FIELDS.join(", ")
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
         let mut out = BTreeMap::new();

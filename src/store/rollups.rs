@@ -1,0 +1,165 @@
+//! Rollup deltas of one file load: per (number, hour) and per fleet hour, summed in memory
+//! across batches and written as few upserts as possible, inside the file's transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{Connection, params};
+
+use crate::error::Result;
+use crate::health::rollup::{contribution, hour_of};
+use crate::model::{CallRecord, HourCounts};
+
+/// Summed `new - old` contributions, keyed by interned number and hour.
+#[derive(Default)]
+pub(crate) struct RollupDeltas {
+    /// Interned caller numbers: one allocation per number per file, not per call.
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+    /// A B-tree, not a hash map: no doubling spikes in memory as it grows.
+    by_number_hour: BTreeMap<(u32, i64), HourCounts>,
+}
+
+impl RollupDeltas {
+    pub(crate) fn len(&self) -> usize {
+        self.by_number_hour.len()
+    }
+
+    fn intern(&mut self, number: &str) -> u32 {
+        if let Some(&id) = self.ids.get(number) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(number.to_string());
+        self.ids.insert(number.to_string(), id);
+        id
+    }
+
+    /// Adds `sign` times the call's contribution to the hour it counts at.
+    pub(crate) fn add(&mut self, rec: &CallRecord, placed: i64, short_call_ms: i64, sign: i64) {
+        let c = contribution(rec, short_call_ms);
+        let id = self.intern(&rec.our_number);
+        self.by_number_hour
+            .entry((id, hour_of(placed)))
+            .or_default()
+            .add_scaled(&c, sign);
+    }
+
+    /// Writes every pending delta to `number_hourly` and `fleet_hourly` (rows that sum to
+    /// zero are removed, so both tables hold exactly what a rebuild would) and clears.
+    pub(crate) fn apply(&mut self, tx: &Connection) -> Result<()> {
+        let mut keys: Vec<(u32, i64)> = self.by_number_hour.keys().copied().collect();
+        // Key order: neighbouring upserts land on the same B-tree pages.
+        keys.sort_unstable_by(|(a, ha), (b, hb)| {
+            self.names[*a as usize]
+                .cmp(&self.names[*b as usize])
+                .then(ha.cmp(hb))
+        });
+        let mut fleet: HashMap<i64, HourCounts> = HashMap::new();
+        let mut number_upsert = tx.prepare_cached(&upsert_sql("number_hourly", "number, hour"))?;
+        let mut number_drop = tx.prepare_cached(&drop_empty_sql(
+            "number_hourly",
+            "number = ?1 AND hour = ?2",
+        ))?;
+        for key in &keys {
+            let Some(d) = self.by_number_hour.get(key).filter(|d| !d.is_zero()) else {
+                continue;
+            };
+            let (id, hour) = (key.0, &key.1);
+            let number = &self.names[id as usize];
+            let a = d.to_array();
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![number, hour];
+            values.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+            number_upsert.execute(values.as_slice())?;
+            if a.iter().any(|&x| x < 0) {
+                number_drop.execute(params![number, hour])?;
+            }
+            fleet.entry(*hour).or_default().add_scaled(d, 1);
+        }
+        self.by_number_hour.clear();
+        let mut hours: Vec<(i64, HourCounts)> =
+            fleet.into_iter().filter(|(_, d)| !d.is_zero()).collect();
+        hours.sort_unstable_by_key(|(h, _)| *h);
+        let mut fleet_upsert = tx.prepare_cached(&upsert_sql("fleet_hourly", "hour"))?;
+        let mut fleet_drop = tx.prepare_cached(&drop_empty_sql("fleet_hourly", "hour = ?1"))?;
+        for (hour, d) in &hours {
+            let a = d.to_array();
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![hour];
+            values.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+            fleet_upsert.execute(values.as_slice())?;
+            if a.iter().any(|&x| x < 0) {
+                fleet_drop.execute([hour])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x` for a rollup table whose
+/// key columns are `key` (comma separated), followed by the counters.
+fn upsert_sql(table: &str, key: &str) -> String {
+    let nkey = key.split(',').count();
+    let cols = HourCounts::FIELDS.join(", ");
+    let marks: Vec<String> = (1..=nkey + HourCounts::FIELDS.len())
+        .map(|i| format!("?{i}"))
+        .collect();
+    let sets: Vec<String> = HourCounts::FIELDS
+        .iter()
+        .map(|f| format!("{f} = {f} + excluded.{f}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({key}, {cols}) VALUES ({}) ON CONFLICT ({key}) DO UPDATE SET {}",
+        marks.join(", "),
+        sets.join(", ")
+    )
+}
+
+/// Deletes the row at `key_where` if every counter is zero.
+fn drop_empty_sql(table: &str, key_where: &str) -> String {
+    let all_zero: Vec<String> = HourCounts::FIELDS
+        .iter()
+        .map(|f| format!("{f} = 0"))
+        .collect();
+    format!(
+        "DELETE FROM {table} WHERE {key_where} AND {}",
+        all_zero.join(" AND ")
+    )
+}
+
+/// Recomputes `fleet_hourly` from `number_hourly` for hours `>= from_hour` (rebuild, repair).
+pub(crate) fn refill_fleet(tx: &Connection, from_hour: i64) -> rusqlite::Result<()> {
+    let cols = HourCounts::FIELDS.join(", ");
+    let sums: Vec<String> = HourCounts::FIELDS
+        .iter()
+        .map(|f| format!("sum({f})"))
+        .collect();
+    tx.execute("DELETE FROM fleet_hourly WHERE hour >= ?1", [from_hour])?;
+    tx.execute(
+        &format!(
+            "INSERT INTO fleet_hourly (hour, {cols}) SELECT hour, {} FROM number_hourly \
+             WHERE hour >= ?1 GROUP BY hour",
+            sums.join(", ")
+        ),
+        [from_hour],
+    )?;
+    Ok(())
+}
+
+/// Hours where `fleet_hourly` differs from the per-hour sums of `number_hourly` (for `check`).
+pub(crate) fn fleet_mismatches(conn: &Connection) -> rusqlite::Result<i64> {
+    let sums: Vec<String> = HourCounts::FIELDS
+        .iter()
+        .map(|f| format!("sum({f}) AS {f}"))
+        .collect();
+    let differs: Vec<String> = HourCounts::FIELDS
+        .iter()
+        .map(|f| format!("f.{f} IS NOT n.{f}"))
+        .collect();
+    let sql = format!(
+        "WITH n AS (SELECT hour, {} FROM number_hourly GROUP BY hour) \
+         SELECT (SELECT count(*) FROM n LEFT JOIN fleet_hourly f USING (hour) WHERE {}) \
+              + (SELECT count(*) FROM fleet_hourly WHERE hour NOT IN (SELECT hour FROM n))",
+        sums.join(", "),
+        differs.join(" OR ")
+    );
+    conn.query_row(&sql, [], |r| r.get(0))
+}
