@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use crate::cli::{ScoreArgs, SummaryFormat};
 use crate::commands::Ctx;
-use crate::error::{Result, exit};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result, exit};
 use crate::health::score::{Assessment, ScoreConfig, assess};
 use crate::report::{self, Table};
-use crate::store::Store;
+use crate::store::{HistoryScan, Store, end_hour_exclusive};
 
 /// Scores every number with rollups before `as_of_ms`, riskiest first.
 pub fn assess_all(ctx: &Ctx, store: &Store, as_of_ms: i64) -> Result<Vec<Assessment>> {
@@ -16,13 +18,66 @@ pub fn assess_all(ctx: &Ctx, store: &Store, as_of_ms: i64) -> Result<Vec<Assessm
 }
 
 /// Scores every number in `store` as of `as_of_ms` with `cfg`, riskiest first.
+///
+/// Two readers share the work: this thread walks the rollups from the first number up, a
+/// second connection on another thread walks them from the last number down, and they
+/// stop where they meet (each number is claimed by exactly one of them). Each reader
+/// holds one number's history at a time, never the fleet's.
 pub fn assess_store(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<Vec<Assessment>> {
-    // One number's history in memory at a time.
-    let mut out = Vec::new();
-    store.for_each_history(as_of_ms, cfg.lookback_days, None, |fleet, h| {
-        out.push(assess(&h, fleet, cfg, as_of_ms));
-        Ok(())
-    })?;
+    let end = end_hour_exclusive(as_of_ms);
+    let fleet = store.fleet_hours(end - cfg.lookback_days * 24, end)?;
+    let scan = |descending| HistoryScan {
+        as_of_ms,
+        lookback_days: cfg.lookback_days,
+        only: None,
+        descending,
+    };
+    // The highest number the ascending reader took, the lowest the descending one took.
+    let claims: Mutex<(Option<String>, Option<String>)> = Mutex::new((None, None));
+    let claim = |number: &str, descending: bool| -> bool {
+        let Ok(mut c) = claims.lock() else {
+            return false;
+        };
+        let (up, down) = &mut *c;
+        let free = if descending {
+            up.as_deref().is_none_or(|u| number > u)
+        } else {
+            down.as_deref().is_none_or(|d| number < d)
+        };
+        if free {
+            *(if descending { down } else { up }) = Some(number.to_string());
+        }
+        free
+    };
+    let run = |s: &Store, descending: bool| -> Result<Vec<Assessment>> {
+        let mut out = Vec::new();
+        s.stream_histories(
+            &scan(descending),
+            |n| claim(n, descending),
+            |h| {
+                out.push(assess(&h, &fleet, cfg, as_of_ms));
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    };
+    // Without a second connection (it cannot be opened), one reader does it all.
+    let second = Store::open_ro(store.path()).ok();
+    let (up, down) = std::thread::scope(|scope| {
+        let run = &run;
+        let down = second.map(|s2| scope.spawn(move || run(&s2, true)));
+        let up = run(store, false);
+        let down = match down {
+            Some(handle) => handle
+                .join()
+                .map_err(|_| Error::Other("the scoring thread failed".into()))
+                .and_then(|r| r),
+            None => Ok(Vec::new()),
+        };
+        (up, down)
+    });
+    let mut out = up?;
+    out.extend(down?);
     sort_riskiest_first(&mut out);
     Ok(out)
 }
@@ -67,4 +122,68 @@ pub fn run(ctx: &Ctx, args: ScoreArgs) -> Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::bursts::BurstConfig;
+    use crate::model::{Item, Locator};
+    use crate::sim::{SimParams, generate};
+    use crate::store::LoadSettings;
+
+    /// The two readers meeting in the middle score every number exactly once, with the
+    /// same result as one reader walking the whole table.
+    #[test]
+    fn two_readers_score_every_number_once_like_one_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_rw(&dir.path().join("t.db"), false).unwrap();
+        let p = SimParams {
+            seed: 3,
+            numbers: 37,
+            days: 6,
+            calls_per_day: 40,
+            ..SimParams::default()
+        };
+        let settings = LoadSettings {
+            short_call_ms: 6000,
+            bursts: BurstConfig::default(),
+            received_ms: 0,
+            batch_size: 5000,
+            max_pending_rollups: 10_000,
+        };
+        let run = store.begin_run("ingest", 0).unwrap();
+        let mut load = store.begin_file(run, 1, "sim", &settings).unwrap();
+        let mut n = 0;
+        let fleet = generate(&p, &mut |c| {
+            if let Some(rec) = c.to_record() {
+                n += 1;
+                let at = Locator {
+                    line: None,
+                    record: n,
+                };
+                load.add(Item::Call(Box::new(rec), at)).unwrap();
+            }
+        });
+        load.finish("", 0, "sim").unwrap();
+        let cfg = ScoreConfig::default();
+        let as_of = fleet.window_end_ms;
+
+        let two = assess_store(&store, &cfg, as_of).unwrap();
+        let mut one = Vec::new();
+        store
+            .for_each_history(as_of, cfg.lookback_days, None, |f, h| {
+                one.push(assess(&h, f, &cfg, as_of));
+                Ok(())
+            })
+            .unwrap();
+        sort_riskiest_first(&mut one);
+
+        let mut numbers: Vec<&str> = two.iter().map(|a| a.number.as_str()).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), two.len(), "a number was scored twice");
+        assert_eq!(two.len(), 37);
+        assert_eq!(two, one);
+    }
 }

@@ -202,7 +202,11 @@ impl FileLoad<'_> {
         match item {
             Staged::Call(call) => {
                 if let Some(horizon) = self.pruned_before
-                    && call.rec.start_ms.or(call.rec.end_ms).is_some_and(|at| at < horizon)
+                    && call
+                        .rec
+                        .start_ms
+                        .or(call.rec.end_ms)
+                        .is_some_and(|at| at < horizon)
                 {
                     let _ = SkipReason::BeforePruneHorizon;
                     self.counts.skipped += 1;

@@ -137,7 +137,10 @@ fn rollups_equal_a_rebuild_after_many_updates() {
     let c = load(&mut s, items);
     assert_eq!(c.inserted + c.updated + c.unchanged, 120);
     let before = s.check().unwrap();
-    assert_eq!(before.integrity, "ok", "fleet_hourly must equal the per-hour sums");
+    assert_eq!(
+        before.integrity, "ok",
+        "fleet_hourly must equal the per-hour sums"
+    );
     s.rebuild(6000, &BurstConfig::default()).unwrap();
     let after = s.check().unwrap();
     assert_eq!(

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 
 pub use load::{FileCounts, FileLoad, LoadSettings, PreparedCall, Staged, stage};
 pub use lock::WriteLock;
-pub use query::{BurstRow, ScoreHistoryRow, ScoringInputs};
+pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
 
 /// The schema, one numbered file per version, applied in order.

@@ -1,7 +1,7 @@
 //! Reads that feed analytics and reports: scoring inputs from hourly rollups (never raw
 //! calls), bursts, score runs and a number's score history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params;
 use serde::Serialize;
@@ -12,6 +12,17 @@ use crate::health::rollup::HOUR_MS;
 use crate::health::score::{Assessment, FleetHours, NumberHistory};
 use crate::model::HourCounts;
 use crate::store::Store;
+
+/// Which histories `stream_histories` reads.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryScan<'a> {
+    pub as_of_ms: i64,
+    pub lookback_days: i64,
+    /// Just this number.
+    pub only: Option<&'a str>,
+    /// Walk numbers from the last to the first.
+    pub descending: bool,
+}
 
 /// Everything scoring needs, as of a moment.
 #[derive(Debug, Clone, Default)]
@@ -38,10 +49,18 @@ pub struct ScoreHistoryRow {
     pub action: String,
 }
 
+/// The 18 counters starting at column `first` (scoring reads millions of these: raw
+/// integer access, without `Row::get`'s generic conversion).
 fn counts_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<HourCounts> {
     let mut a = [0i64; 18];
     for (i, x) in a.iter_mut().enumerate() {
-        *x = r.get(first + i)?;
+        *x = r.get_ref(first + i)?.as_i64().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                first + i,
+                rusqlite::types::Type::Integer,
+                Box::new(e),
+            )
+        })?;
     }
     Ok(HourCounts::from_array(a))
 }
@@ -78,50 +97,60 @@ impl Store {
         mut f: impl FnMut(&FleetHours, NumberHistory) -> Result<()>,
     ) -> Result<FleetHours> {
         let end = end_hour_exclusive(as_of_ms);
-        let start = end - lookback_days * 24;
-        let fleet = self.fleet_hours(start, end)?;
-        let mut bursts: std::collections::HashMap<String, Vec<Burst>> =
-            std::collections::HashMap::new();
-        {
-            let mut st = self
-                .conn
-                .prepare(
-                    "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
-                     WHERE start_ms >= ?1 AND start_ms < ?2 AND (?3 IS NULL OR number = ?3) ORDER BY number, start_ms",
-                )
-                .map_err(|e| self.wrap(e))?;
-            let mut rows = st
-                .query(params![start * HOUR_MS, as_of_ms, only])
-                .map_err(|e| self.wrap(e))?;
-            while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
-                let number: String = r.get(0).map_err(|e| self.wrap(e))?;
-                let b = Burst {
-                    start_ms: r.get(1).map_err(|e| self.wrap(e))?,
-                    end_ms: r.get(2).map_err(|e| self.wrap(e))?,
-                    calls: r.get(3).map_err(|e| self.wrap(e))?,
-                    short_calls: r.get(4).map_err(|e| self.wrap(e))?,
-                };
-                bursts.entry(number).or_default().push(b);
-            }
-        }
-        let cols = HourCounts::FIELDS.join(", ");
+        let fleet = self.fleet_hours(end - lookback_days * 24, end)?;
+        let scan = HistoryScan {
+            as_of_ms,
+            lookback_days,
+            only,
+            descending: false,
+        };
+        self.stream_histories(&scan, |_| true, |h| f(&fleet, h))?;
+        Ok(fleet)
+    }
+
+    /// Streams number histories in number order (or reverse order), calling `claim` as each
+    /// new number starts: when it returns false the stream stops (two readers walking the
+    /// table from both ends use it to meet in the middle without overlap).
+    pub fn stream_histories(
+        &self,
+        scan: &HistoryScan<'_>,
+        mut claim: impl FnMut(&str) -> bool,
+        mut f: impl FnMut(NumberHistory) -> Result<()>,
+    ) -> Result<()> {
+        let end = end_hour_exclusive(scan.as_of_ms);
+        let start = end - scan.lookback_days * 24;
+        let mut bursts = self.bursts_in(start * HOUR_MS, scan.as_of_ms, scan.only)?;
+        let order = if scan.descending { "DESC" } else { "ASC" };
         let sql = format!(
-            "SELECT number, hour, {cols} FROM number_hourly WHERE hour < ?1 AND (?2 IS NULL OR number = ?2) ORDER BY number, hour"
+            "SELECT number, hour, {} FROM number_hourly WHERE hour < ?1 AND (?2 IS NULL OR number = ?2) \
+             ORDER BY number {order}, hour {order}",
+            HourCounts::FIELDS.join(", ")
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
-        let mut rows = st.query(params![end, only]).map_err(|e| self.wrap(e))?;
+        let mut rows = st
+            .query(params![end, scan.only])
+            .map_err(|e| self.wrap(e))?;
         let mut current: Option<NumberHistory> = None;
+        let mut finish = |mut done: NumberHistory| -> Result<()> {
+            if scan.descending {
+                done.hours.reverse();
+            }
+            done.bursts = bursts.remove(&done.number).unwrap_or_default();
+            f(done)
+        };
         while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
             let number = r
                 .get_ref(0)
                 .map_err(|e| self.wrap(e))?
                 .as_str()
                 .map_err(|e| self.wrap(e.into()))?;
+            let hour: i64 = r.get(1).map_err(|e| self.wrap(e))?;
             if current.as_ref().is_none_or(|h| h.number != number) {
-                let hour: i64 = r.get(1).map_err(|e| self.wrap(e))?;
-                if let Some(mut done) = current.take() {
-                    done.bursts = bursts.remove(&done.number).unwrap_or_default();
-                    f(&fleet, done)?;
+                if let Some(done) = current.take() {
+                    finish(done)?;
+                }
+                if !claim(number) {
+                    return Ok(());
                 }
                 current = Some(NumberHistory {
                     number: number.to_string(),
@@ -132,24 +161,55 @@ impl Store {
                     last_reputation_ms: None,
                 });
             }
-            let hour: i64 = r.get(1).map_err(|e| self.wrap(e))?;
             let c = counts_at(r, 2).map_err(|e| self.wrap(e))?;
             let Some(h) = current.as_mut() else { continue };
+            let at = hour * HOUR_MS;
+            h.first_seen_ms = h.first_seen_ms.min(at);
             if c.marked_as_spam > 0 {
-                h.last_spam_ms = Some(hour * HOUR_MS);
+                h.last_spam_ms = h.last_spam_ms.max(Some(at));
             }
             if c.reputation_failures() + c.marked_as_spam > 0 {
-                h.last_reputation_ms = Some(hour * HOUR_MS);
+                h.last_reputation_ms = h.last_reputation_ms.max(Some(at));
             }
             if hour >= start {
                 h.hours.push((hour, c));
             }
         }
-        if let Some(mut done) = current.take() {
-            done.bursts = bursts.remove(&done.number).unwrap_or_default();
-            f(&fleet, done)?;
+        if let Some(done) = current.take() {
+            finish(done)?;
         }
-        Ok(fleet)
+        Ok(())
+    }
+
+    /// Bursts starting in `[since_ms, until_ms)`, by number, each sorted by start.
+    fn bursts_in(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        only: Option<&str>,
+    ) -> Result<HashMap<String, Vec<Burst>>> {
+        let mut bursts: HashMap<String, Vec<Burst>> = HashMap::new();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
+                 WHERE start_ms >= ?1 AND start_ms < ?2 AND (?3 IS NULL OR number = ?3) ORDER BY number, start_ms",
+            )
+            .map_err(|e| self.wrap(e))?;
+        let mut rows = st
+            .query(params![since_ms, until_ms, only])
+            .map_err(|e| self.wrap(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
+            let number: String = r.get(0).map_err(|e| self.wrap(e))?;
+            let b = Burst {
+                start_ms: r.get(1).map_err(|e| self.wrap(e))?,
+                end_ms: r.get(2).map_err(|e| self.wrap(e))?,
+                calls: r.get(3).map_err(|e| self.wrap(e))?,
+                short_calls: r.get(4).map_err(|e| self.wrap(e))?,
+            };
+            bursts.entry(number).or_default().push(b);
+        }
+        Ok(bursts)
     }
 
     /// The whole fleet's counters per hour in `[start, end)` (hours since epoch), kept at
