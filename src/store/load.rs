@@ -413,11 +413,18 @@ pub(crate) fn redetect_number(
     )?;
     let mut found = Vec::new();
     for _ in 0..64 {
-        let (s, e): (Option<i64>, Option<i64>) =
-            overlap.query_row(params![number, a, b], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if let (Some(s), Some(e)) = (s, e) {
-            a = a.min(s.saturating_sub(w));
-            b = b.max(e.saturating_add(w));
+        // Widen until no stored burst sticks out of the stretch: every burst the final
+        // DELETE removes must lie wholly inside what is re-detected (known bug 4: widening
+        // once could reach a neighbouring burst and delete it after reading only its tail).
+        loop {
+            let (s, e): (Option<i64>, Option<i64>) =
+                overlap.query_row(params![number, a, b], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let (Some(s), Some(e)) = (s, e) else { break };
+            let (na, nb) = (a.min(s.saturating_sub(w)), b.max(e.saturating_add(w)));
+            if (na, nb) == (a, b) {
+                break;
+            }
+            (a, b) = (na, nb);
         }
         let points: Vec<CallPoint> = points_q
             .query_map(params![number, a, b], |r| {
