@@ -8,9 +8,10 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::error::Result;
 use crate::health::bursts::{BurstConfig, CallPoint, detect};
-use crate::health::rollup::is_short_attempt;
+use crate::health::rollup::{hour_of, is_short_attempt};
 use crate::health::taxonomy::{ReasonClass, classify};
 use crate::model::{CallRecord, Direction, Item, Reject, SkipReason};
+use crate::store::marks;
 use crate::store::rollups::RollupDeltas;
 use crate::store::{Store, meta};
 
@@ -257,7 +258,7 @@ impl FileLoad<'_> {
                  ON CONFLICT (call_id) DO NOTHING"
             ))?;
             let mut select = self.tx.prepare_cached(&format!(
-                "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint FROM calls WHERE call_id = ?1"
+                "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint, short FROM calls WHERE call_id = ?1"
             ))?;
             let mut update = self.tx.prepare_cached(
                 "UPDATE calls SET direction = ?2, our_number = ?3, other_number = ?4, call_status = ?5, agent_id = ?6, \
@@ -294,17 +295,18 @@ impl FileLoad<'_> {
                 };
                 if write(&mut insert, fresh_placed)? == 1 {
                     self.counts.inserted += 1;
-                    deltas.add(rec, fresh_placed, short_ms, 1);
+                    deltas.add(rec, fresh_placed, short, short_ms, 1);
                     touch(&mut self.touched, &rec.our_number, fresh_placed);
                     continue;
                 }
-                let (old, old_placed, old_completeness, old_fingerprint) =
-                    select.query_row([&rec.call_id], |r| {
+                let (old, old_placed, old_completeness, old_fingerprint, old_short) = select
+                    .query_row([&rec.call_id], |r| {
                         Ok((
                             call_from_row(r)?,
                             r.get::<_, i64>(14)?,
                             r.get::<_, i64>(15)?,
                             r.get::<_, i64>(16)?,
+                            r.get::<_, i64>(17)?,
                         ))
                     })?;
                 if old_fingerprint == fingerprint || completeness < old_completeness {
@@ -315,8 +317,8 @@ impl FileLoad<'_> {
                 let placed = rec.start_ms.or(rec.end_ms).unwrap_or(old_placed);
                 write(&mut update, placed)?;
                 self.counts.updated += 1;
-                deltas.add(&old, old_placed, short_ms, -1);
-                deltas.add(rec, placed, short_ms, 1);
+                deltas.add(&old, old_placed, old_short, short_ms, -1);
+                deltas.add(rec, placed, short, short_ms, 1);
                 touch(&mut self.touched, &old.our_number, old_placed);
                 touch(&mut self.touched, &rec.our_number, placed);
             }
@@ -408,8 +410,8 @@ pub(crate) fn redetect_number(
     let w = cfg.window_ms().max(1);
     let (mut a, mut b) = (lo.saturating_sub(w), hi.saturating_add(w));
     let mut overlap = tx.prepare_cached("SELECT min(start_ms), max(end_ms) FROM bursts WHERE number = ?1 AND start_ms <= ?3 AND end_ms >= ?2")?;
-    let mut points_q = tx.prepare_cached(
-        "SELECT placed_ms, short FROM calls WHERE our_number = ?1 AND placed_ms BETWEEN ?2 AND ?3 AND short >= 0 ORDER BY placed_ms",
+    let mut marks_q = tx.prepare_cached(
+        "SELECT hour, marks FROM number_hourly WHERE number = ?1 AND hour BETWEEN ?2 AND ?3 ORDER BY hour",
     )?;
     let mut found = Vec::new();
     for _ in 0..64 {
@@ -426,14 +428,18 @@ pub(crate) fn redetect_number(
             }
             (a, b) = (na, nb);
         }
-        let points: Vec<CallPoint> = points_q
-            .query_map(params![number, a, b], |r| {
-                Ok(CallPoint {
-                    at_ms: r.get(0)?,
-                    short: r.get::<_, i64>(1)? == 1,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut points: Vec<CallPoint> = Vec::new();
+        let mut rows = marks_q.query(params![number, hour_of(a), hour_of(b)])?;
+        while let Some(r) = rows.next()? {
+            let hour: i64 = r.get(0)?;
+            let blob = r.get_ref(1)?.as_blob().unwrap_or_default();
+            let Some(m) = marks::decode(blob) else {
+                return Err(crate::error::Error::Other(format!(
+                    "number_hourly.marks of {number} at hour {hour} is corrupt; run `numhealth rebuild`"
+                )));
+            };
+            points.extend(marks::points(hour, &m).filter(|p| p.at_ms >= a && p.at_ms <= b));
+        }
         found = detect(&points, cfg);
         let left = found.first().is_some_and(|x| x.start_ms < a + w);
         let right = found.last().is_some_and(|x| x.end_ms > b - w);

@@ -12,6 +12,7 @@ use crate::health::bursts::BurstConfig;
 use crate::health::rollup::{HOUR_MS, contribution, hour_of};
 use crate::model::HourCounts;
 use crate::store::load::{call_from_row, redetect_number, short_flag};
+use crate::store::marks;
 use crate::store::rollups::{fleet_mismatches, refill_fleet};
 use crate::store::{Store, meta};
 
@@ -125,7 +126,7 @@ impl Store {
         {
             let mut upd = tx.prepare("UPDATE calls SET short = ?2 WHERE call_id = ?1")?;
             let mut ins = tx.prepare(&format!(
-                "INSERT INTO number_hourly (number, hour, {cols}) VALUES (?1, ?2, {})",
+                "INSERT INTO number_hourly (number, hour, {cols}, marks) VALUES (?1, ?2, {}, ?21)",
                 marks.join(", ")
             ))?;
             let mut st = tx.prepare(
@@ -134,19 +135,23 @@ impl Store {
                  FROM calls ORDER BY our_number, placed_ms",
             )?;
             let mut rows = st.query([])?;
-            let mut current: Option<(String, i64, HourCounts)> = None;
+            let mut current: Option<(String, i64, HourCounts, Vec<u32>)> = None;
             let mut spans: Vec<(String, i64, i64)> = Vec::new();
-            let mut flush = |cur: &Option<(String, i64, HourCounts)>| -> rusqlite::Result<()> {
-                if let Some((n, h, c)) = cur
-                    && !c.is_zero()
-                {
-                    let a = c.to_array();
-                    let mut v: Vec<&dyn rusqlite::ToSql> = vec![n, h];
-                    v.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
-                    ins.execute(v.as_slice())?;
-                }
-                Ok(())
-            };
+            let mut flush =
+                |cur: &mut Option<(String, i64, HourCounts, Vec<u32>)>| -> rusqlite::Result<()> {
+                    if let Some((n, h, c, m)) = cur
+                        && !c.is_zero()
+                    {
+                        m.sort_unstable();
+                        let blob = marks::encode(m);
+                        let a = c.to_array();
+                        let mut v: Vec<&dyn rusqlite::ToSql> = vec![n, h];
+                        v.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+                        v.push(&blob);
+                        ins.execute(v.as_slice())?;
+                    }
+                    Ok(())
+                };
             while let Some(r) = rows.next()? {
                 let rec = call_from_row(r)?;
                 let placed: i64 = r.get(14)?;
@@ -159,20 +164,28 @@ impl Store {
                 let hour = hour_of(placed);
                 let same = current
                     .as_ref()
-                    .is_some_and(|(n, h, _)| *n == rec.our_number && *h == hour);
+                    .is_some_and(|(n, h, _, _)| *n == rec.our_number && *h == hour);
                 if !same {
-                    flush(&current)?;
-                    current = Some((rec.our_number.clone(), hour, HourCounts::default()));
+                    flush(&mut current)?;
+                    current = Some((
+                        rec.our_number.clone(),
+                        hour,
+                        HourCounts::default(),
+                        Vec::new(),
+                    ));
                 }
-                if let Some((_, _, c)) = current.as_mut() {
+                if let Some((_, _, c, m)) = current.as_mut() {
                     c.add_scaled(&contribution(&rec, short_call_ms), 1);
+                    if short >= 0 {
+                        m.push(marks::mark(placed, short));
+                    }
                 }
                 match spans.last_mut() {
                     Some((n, _, hi)) if *n == rec.our_number => *hi = placed,
                     _ => spans.push((rec.our_number.clone(), placed, placed)),
                 }
             }
-            flush(&current)?;
+            flush(&mut current)?;
             drop(rows);
             for (n, lo, hi) in spans {
                 redetect_number(&tx, &n, lo, hi, bursts)?;
@@ -197,16 +210,27 @@ impl Store {
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.wrap(e))?;
-        let off = fleet_mismatches(&self.conn).map_err(|e| self.wrap(e))?;
-        if off > 0 {
-            let note = format!(
-                "fleet_hourly differs from the sums of number_hourly in {off} hour(s); `numhealth rebuild` recomputes both"
-            );
-            integrity = if integrity == "ok" {
-                note
-            } else {
-                format!("{integrity}; {note}")
-            };
+        let horizon: i64 = self
+            .meta_get(meta::PRUNED_BEFORE_MS)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i64::MIN);
+        let fleet_off = fleet_mismatches(&self.conn).map_err(|e| self.wrap(e))?;
+        let marks_off = marks_mismatches(&self.conn, horizon).map_err(|e| self.wrap(e))?;
+        for (off, what) in [
+            (
+                fleet_off,
+                "fleet_hourly differs from the sums of number_hourly",
+            ),
+            (marks_off, "number_hourly.marks differs from the raw calls"),
+        ] {
+            if off > 0 {
+                let note = format!("{what} in {off} hour(s); `numhealth rebuild` recomputes them");
+                integrity = if integrity == "ok" {
+                    note
+                } else {
+                    format!("{integrity}; {note}")
+                };
+            }
         }
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         let mut count = |sql: &str| -> Result<i64> {
@@ -226,7 +250,12 @@ impl Store {
         };
         let calls =
             count("SELECT call_id, fingerprint, placed_ms, short FROM calls ORDER BY call_id")?;
-        let rollup_rows = count("SELECT * FROM number_hourly ORDER BY number, hour")?;
+        // Marks are verified against the raw calls above, not hashed: the checksum stays
+        // comparable with databases written before they existed.
+        let rollup_rows = count(&format!(
+            "SELECT number, hour, {} FROM number_hourly ORDER BY number, hour",
+            HourCounts::FIELDS.join(", ")
+        ))?;
         let bursts = count("SELECT * FROM bursts ORDER BY number, start_ms")?;
         Ok(CheckReport {
             integrity,
@@ -236,4 +265,75 @@ impl Store {
             checksum: format!("{:016x}", h.digest()),
         })
     }
+}
+
+/// Rollup rows at or after the prune horizon whose attempt marks differ from the marks the
+/// raw calls give (pruned hours keep marks their calls no longer back). Both sides are
+/// streamed in (number, hour) order and merged, so memory stays flat on any database.
+fn marks_mismatches(conn: &Connection, horizon_ms: i64) -> rusqlite::Result<i64> {
+    let from_hour = if horizon_ms == i64::MIN {
+        i64::MIN
+    } else {
+        hour_of(horizon_ms)
+    };
+    let mut calls_st = conn.prepare(
+        "SELECT our_number, placed_ms, short FROM calls WHERE short >= 0 AND placed_ms >= ?1 \
+         ORDER BY our_number, placed_ms",
+    )?;
+    let mut calls = calls_st.query([from_hour.saturating_mul(HOUR_MS)])?;
+    // The next (number, hour) group of marks from the raw calls.
+    let mut pending: Option<(String, i64, i64)> = None;
+    let mut next_group = |pending: &mut Option<(String, i64, i64)>| -> rusqlite::Result<Option<((String, i64), Vec<u32>)>> {
+        let Some((number, placed, short)) = pending.take().map(Ok).or_else(|| {
+            calls.next().transpose().map(|r| {
+                r.and_then(|r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))
+            })
+        }).transpose()? else {
+            return Ok(None);
+        };
+        let key = (number, hour_of(placed));
+        let mut marks = vec![marks::mark(placed, short)];
+        while let Some(r) = calls.next()? {
+            let (n, p, sh): (String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            if n == key.0 && hour_of(p) == key.1 {
+                marks.push(marks::mark(p, sh));
+            } else {
+                *pending = Some((n, p, sh));
+                break;
+            }
+        }
+        marks.sort_unstable();
+        Ok(Some((key, marks)))
+    };
+    let mut off = 0;
+    let mut group = next_group(&mut pending)?;
+    let mut st = conn.prepare(
+        "SELECT number, hour, marks FROM number_hourly WHERE hour >= ?1 ORDER BY number, hour",
+    )?;
+    let mut rows = st.query([from_hour])?;
+    while let Some(r) = rows.next()? {
+        let key: (String, i64) = (r.get(0)?, r.get(1)?);
+        let stored = marks::decode(r.get_ref(2)?.as_blob().unwrap_or_default());
+        // Call groups with no rollup row are mismatches too.
+        while group.as_ref().is_some_and(|(k, _)| *k < key) {
+            off += 1;
+            group = next_group(&mut pending)?;
+        }
+        let want = match &group {
+            Some((k, m)) if *k == key => {
+                let m = m.clone();
+                group = next_group(&mut pending)?;
+                m
+            }
+            _ => Vec::new(),
+        };
+        if stored.as_deref() != Some(want.as_slice()) {
+            off += 1;
+        }
+    }
+    while group.is_some() {
+        off += 1;
+        group = next_group(&mut pending)?;
+    }
+    Ok(off)
 }

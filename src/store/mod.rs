@@ -6,6 +6,7 @@ mod load;
 mod load_tests;
 mod lock;
 mod maintenance;
+mod marks;
 mod query;
 mod rollups;
 mod runs;
@@ -147,7 +148,9 @@ impl Store {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "cache_size", -32_000)?;
-        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Temporary sorts (rebuild orders every raw call) spill to files, not memory.
+        self.conn.pragma_update(None, "temp_store", "FILE")?;
+        marks::register(&self.conn)?;
         Ok(())
     }
 

@@ -8,6 +8,7 @@ use rusqlite::{Connection, params};
 use crate::error::Result;
 use crate::health::rollup::{contribution, hour_of};
 use crate::model::{CallRecord, HourCounts};
+use crate::store::marks;
 
 /// Summed `new - old` contributions, keyed by interned number and hour.
 #[derive(Default)]
@@ -16,7 +17,15 @@ pub(crate) struct RollupDeltas {
     names: Vec<String>,
     ids: HashMap<String, u32>,
     /// A B-tree, not a hash map: no doubling spikes in memory as it grows.
-    by_number_hour: BTreeMap<(u32, i64), HourCounts>,
+    by_number_hour: BTreeMap<(u32, i64), Delta>,
+}
+
+/// The change to one rollup row: counters, and attempt marks added and taken away.
+#[derive(Default)]
+struct Delta {
+    counts: HourCounts,
+    add: Vec<u32>,
+    remove: Vec<u32>,
 }
 
 impl RollupDeltas {
@@ -34,14 +43,31 @@ impl RollupDeltas {
         id
     }
 
-    /// Adds `sign` times the call's contribution to the hour it counts at.
-    pub(crate) fn add(&mut self, rec: &CallRecord, placed: i64, short_call_ms: i64, sign: i64) {
+    /// Adds `sign` (+1 or -1) times the call's contribution to the hour it counts at, with
+    /// its attempt mark when `short` (the stored short flag) says it was a dialled attempt.
+    pub(crate) fn add(
+        &mut self,
+        rec: &CallRecord,
+        placed: i64,
+        short: i64,
+        short_call_ms: i64,
+        sign: i64,
+    ) {
         let c = contribution(rec, short_call_ms);
         let id = self.intern(&rec.our_number);
-        self.by_number_hour
+        let d = self
+            .by_number_hour
             .entry((id, hour_of(placed)))
-            .or_default()
-            .add_scaled(&c, sign);
+            .or_default();
+        d.counts.add_scaled(&c, sign);
+        if short >= 0 {
+            let m = marks::mark(placed, short);
+            if sign > 0 {
+                d.add.push(m);
+            } else {
+                d.remove.push(m);
+            }
+        }
     }
 
     /// Writes every pending delta to `number_hourly` and `fleet_hourly` (rows that sum to
@@ -55,25 +81,33 @@ impl RollupDeltas {
                 .then(ha.cmp(hb))
         });
         let mut fleet: HashMap<i64, HourCounts> = HashMap::new();
-        let mut number_upsert = tx.prepare_cached(&upsert_sql("number_hourly", "number, hour"))?;
+        let mut number_upsert = tx.prepare_cached(&number_upsert_sql())?;
         let mut number_drop = tx.prepare_cached(&drop_empty_sql(
             "number_hourly",
             "number = ?1 AND hour = ?2",
         ))?;
         for key in &keys {
-            let Some(d) = self.by_number_hour.get(key).filter(|d| !d.is_zero()) else {
+            let Some(d) = self.by_number_hour.get_mut(key) else {
                 continue;
             };
+            marks::cancel(&mut d.add, &mut d.remove);
+            if d.counts.is_zero() && d.add.is_empty() && d.remove.is_empty() {
+                continue;
+            }
+            d.add.sort_unstable();
+            let (add, remove) = (marks::encode(&d.add), marks::encode(&d.remove));
             let (id, hour) = (key.0, &key.1);
             let number = &self.names[id as usize];
-            let a = d.to_array();
+            let a = d.counts.to_array();
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![number, hour];
             values.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+            values.push(&add);
+            values.push(&remove);
             number_upsert.execute(values.as_slice())?;
             if a.iter().any(|&x| x < 0) {
                 number_drop.execute(params![number, hour])?;
             }
-            fleet.entry(*hour).or_default().add_scaled(d, 1);
+            fleet.entry(*hour).or_default().add_scaled(&d.counts, 1);
         }
         self.by_number_hour.clear();
         let mut hours: Vec<(i64, HourCounts)> =
@@ -108,6 +142,25 @@ fn upsert_sql(table: &str, key: &str) -> String {
         .collect();
     format!(
         "INSERT INTO {table} ({key}, {cols}) VALUES ({}) ON CONFLICT ({key}) DO UPDATE SET {}",
+        marks.join(", "),
+        sets.join(", ")
+    )
+}
+
+/// The rollup upsert for `number_hourly`: counters added, marks merged (`?21` added,
+/// `?22` taken away).
+fn number_upsert_sql() -> String {
+    let cols = HourCounts::FIELDS.join(", ");
+    let marks: Vec<String> = (1..=2 + HourCounts::FIELDS.len())
+        .map(|i| format!("?{i}"))
+        .collect();
+    let sets: Vec<String> = HourCounts::FIELDS
+        .iter()
+        .map(|f| format!("{f} = {f} + excluded.{f}"))
+        .collect();
+    format!(
+        "INSERT INTO number_hourly (number, hour, {cols}, marks) VALUES ({}, nh_marks(NULL, ?21, ?22)) \
+         ON CONFLICT (number, hour) DO UPDATE SET {}, marks = nh_marks(marks, ?21, ?22)",
         marks.join(", "),
         sets.join(", ")
     )
