@@ -282,13 +282,26 @@ fn marks_mismatches(conn: &Connection, horizon_ms: i64) -> rusqlite::Result<i64>
     )?;
     let mut calls = calls_st.query([from_hour.saturating_mul(HOUR_MS)])?;
     // The next (number, hour) group of marks from the raw calls.
-    let mut pending: Option<(String, i64, i64)> = None;
-    let mut next_group = |pending: &mut Option<(String, i64, i64)>| -> rusqlite::Result<Option<((String, i64), Vec<u32>)>> {
-        let Some((number, placed, short)) = pending.take().map(Ok).or_else(|| {
-            calls.next().transpose().map(|r| {
-                r.and_then(|r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))
+    type Row = (String, i64, i64);
+    type Group = ((String, i64), Vec<u32>);
+    let mut pending: Option<Row> = None;
+    let mut next_group = |pending: &mut Option<Row>| -> rusqlite::Result<Option<Group>> {
+        let Some((number, placed, short)) = pending
+            .take()
+            .map(Ok)
+            .or_else(|| {
+                calls.next().transpose().map(|r| {
+                    r.and_then(|r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
+                    })
+                })
             })
-        }).transpose()? else {
+            .transpose()?
+        else {
             return Ok(None);
         };
         let key = (number, hour_of(placed));

@@ -21,7 +21,7 @@ pub(crate) fn encode(marks: &[u32]) -> Vec<u8> {
 
 /// A blob as marks; `None` if its length is not a multiple of 4 (corrupt).
 pub(crate) fn decode(blob: &[u8]) -> Option<Vec<u32>> {
-    if blob.len() % 4 != 0 {
+    if !blob.len().is_multiple_of(4) {
         return None;
     }
     Some(
