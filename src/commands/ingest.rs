@@ -45,9 +45,9 @@ pub fn load_settings(ctx: &Ctx, received_ms: i64) -> LoadSettings {
         bursts: ctx.settings.bursts,
         received_ms,
         batch_size: 20_000,
-        // ~200 bytes each: a day of a 20,000-number fleet (480k number-hours) is written
-        // in two passes, so each rollup row is upserted about twice per file, not per call.
-        max_pending_rollups: 250_000,
+        // ~250 bytes each with their attempt marks (30 MB): a day of a 20,000-number fleet
+        // (480k number-hours) is written in a few passes, not one upsert per call.
+        max_pending_rollups: 120_000,
     }
 }
 
