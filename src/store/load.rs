@@ -248,7 +248,8 @@ impl FileLoad<'_> {
             return Ok(());
         }
         let mut batch = std::mem::take(&mut self.batch);
-        batch.sort_unstable_by(|a, b| a.rec.call_id.cmp(&b.rec.call_id));
+        // Stable: two versions of one call in a file are applied in file order.
+        batch.sort_by(|a, b| a.rec.call_id.cmp(&b.rec.call_id));
         let short_ms = self.settings.short_call_ms;
         let deltas = &mut self.deltas;
         {

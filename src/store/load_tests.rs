@@ -357,3 +357,37 @@ fn settings_change_requires_rebuild() {
         .to_string();
     assert!(err.contains("numhealth rebuild"), "{err}");
 }
+
+/// Two versions of one call with the same completeness in one file: the later line wins,
+/// even when both sit in one large batch sorted by `call_id`.
+#[test]
+fn later_version_in_a_file_wins_within_a_batch() {
+    let (_d, mut s) = open();
+    let mut items = Vec::new();
+    for version in ["v1", "v2"] {
+        for i in 0..2000i64 {
+            let mut c = call(
+                &format!("d{:04}", (i * 7919) % 2000),
+                "+14155550100",
+                T0 + i * 1000,
+                Some("user_hangup"),
+                Some(30_000),
+            );
+            c.agent_id = Some(format!("agent_{version}"));
+            items.push(Item::Call(Box::new(c), at(items.len() as u64)));
+        }
+    }
+    let run = s.begin_run("ingest", T0).unwrap();
+    let mut big = settings();
+    big.batch_size = 10_000;
+    let mut l = s.begin_file(run, 1, "versions.ndjson", &big).unwrap();
+    for it in items {
+        l.add(it).unwrap();
+    }
+    let c = l.finish("abc", 10, "ndjson_calls").unwrap();
+    assert_eq!((c.inserted, c.updated), (2000, 2000));
+    for i in 0..2000 {
+        let got = s.get_call(&format!("d{i:04}")).unwrap().unwrap();
+        assert_eq!(got.agent_id.as_deref(), Some("agent_v2"), "d{i:04}");
+    }
+}
