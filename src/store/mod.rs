@@ -10,6 +10,7 @@ mod marks;
 mod query;
 mod rollups;
 mod runs;
+mod staging;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
