@@ -48,8 +48,6 @@ pub fn load_settings(ctx: &Ctx, received_ms: i64) -> LoadSettings {
         // ~250 bytes each with their attempt marks (30 MB): a day of a 20,000-number fleet
         // (480k number-hours) is written in a few passes, not one upsert per call.
         max_pending_rollups: 120_000,
-        // Above ~2M calls the `call_id` index no longer fits the page cache: stage.
-        stage_above_calls: 2_000_000,
     }
 }
 

@@ -151,7 +151,6 @@ mod tests {
             received_ms: 0,
             batch_size: 5000,
             max_pending_rollups: 10_000,
-            stage_above_calls: i64::MAX,
         };
         let run = store.begin_run("ingest", 0).unwrap();
         let mut load = store.begin_file(run, 1, "sim", &settings).unwrap();

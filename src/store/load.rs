@@ -13,7 +13,6 @@ use crate::health::taxonomy::{ReasonClass, classify};
 use crate::model::{CallRecord, Direction, Item, Reject, SkipReason};
 use crate::store::marks;
 use crate::store::rollups::RollupDeltas;
-use crate::store::staging;
 use crate::store::{Store, meta};
 
 /// What loading needs to know besides the records.
@@ -27,9 +26,6 @@ pub struct LoadSettings {
     pub batch_size: usize,
     /// Rollup deltas (number x hour) summed in memory before they are written.
     pub max_pending_rollups: usize,
-    /// A file larger than one batch loading into a database holding more calls than this
-    /// is staged and written in one `call_id` order (see `staging`).
-    pub stage_above_calls: i64,
 }
 
 /// Per-file (and, summed, per-run) counts.
@@ -97,12 +93,12 @@ pub(crate) fn call_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallRecor
 /// completeness rank, short flag, placement), so that work can run on parser threads
 /// while the SQLite thread only writes.
 pub struct PreparedCall {
-    pub(crate) rec: Box<CallRecord>,
-    pub(crate) fingerprint: i64,
-    pub(crate) completeness: i64,
-    pub(crate) short: i64,
+    rec: Box<CallRecord>,
+    fingerprint: i64,
+    completeness: i64,
+    short: i64,
     /// Where a first delivery counts: start, else end, else the run's receive time.
-    pub(crate) placed: i64,
+    placed: i64,
     unknown_reason: bool,
 }
 
@@ -119,26 +115,6 @@ impl PreparedCall {
             placed: rec.placed_ms(settings.received_ms),
             unknown_reason,
             rec,
-        }
-    }
-}
-
-impl PreparedCall {
-    /// A call read back from staging, its derivations already made.
-    pub(crate) fn restored(
-        rec: Box<CallRecord>,
-        placed: i64,
-        short: i64,
-        completeness: i64,
-        fingerprint: i64,
-    ) -> PreparedCall {
-        PreparedCall {
-            rec,
-            fingerprint,
-            completeness,
-            short,
-            placed,
-            unknown_reason: false,
         }
     }
 }
@@ -173,10 +149,6 @@ pub struct FileLoad<'a> {
     touched: HashMap<String, (i64, i64)>,
     /// Rollup changes not yet written.
     deltas: RollupDeltas,
-    /// The database is large enough that a multi-batch file is staged.
-    big_db: bool,
-    /// Batches are going to staging.
-    staging: bool,
 }
 
 impl Store {
@@ -199,10 +171,6 @@ impl Store {
                 path,
                 message: e.to_string(),
             })?;
-        // Rowids are never reused below the largest, so this bounds the table's size cheaply.
-        let calls: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM calls", [], |r| {
-            r.get(0)
-        })?;
         Ok(FileLoad {
             tx,
             run_id,
@@ -214,8 +182,6 @@ impl Store {
             counts: FileCounts::default(),
             touched: HashMap::new(),
             deltas: RollupDeltas::default(),
-            big_db: calls > settings.stage_above_calls,
-            staging: false,
         })
     }
 }
@@ -252,10 +218,6 @@ impl FileLoad<'_> {
                 }
                 self.batch.push(call);
                 if self.batch.len() >= self.settings.batch_size {
-                    if self.big_db && !self.staging {
-                        staging::begin(&self.tx)?;
-                        self.staging = true;
-                    }
                     self.flush()?;
                 }
             }
@@ -280,37 +242,12 @@ impl FileLoad<'_> {
         Ok(())
     }
 
-    /// Writes the buffered records (or, when staging, appends them to the staging table).
+    /// Writes the buffered records in key order and applies their rollup deltas.
     fn flush(&mut self) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        if self.staging {
-            staging::append(&self.tx, &self.batch)?;
-            self.batch.clear();
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut self.batch);
-        self.write_batch(batch)
-    }
-
-    /// Writes everything staged, in `call_id` order, a batch at a time.
-    fn write_staged(&mut self) -> Result<()> {
-        staging::sort(&self.tx)?;
-        let mut after = 0;
-        loop {
-            let (chunk, last) = staging::chunk(&self.tx, after, self.settings.batch_size)?;
-            if chunk.is_empty() {
-                break;
-            }
-            after = last;
-            self.write_batch(chunk)?;
-        }
-        staging::end(&self.tx)
-    }
-
-    /// Writes one batch in key order and sums its rollup deltas.
-    fn write_batch(&mut self, mut batch: Vec<PreparedCall>) -> Result<()> {
+        let mut batch = std::mem::take(&mut self.batch);
         // Stable: two versions of one call in a file are applied in file order.
         batch.sort_by(|a, b| a.rec.call_id.cmp(&b.rec.call_id));
         let short_ms = self.settings.short_call_ms;
@@ -391,9 +328,7 @@ impl FileLoad<'_> {
             self.deltas.apply(&self.tx)?;
         }
         batch.clear();
-        if self.batch.capacity() == 0 {
-            self.batch = batch;
-        }
+        self.batch = batch;
         Ok(())
     }
 
@@ -410,9 +345,6 @@ impl FileLoad<'_> {
     /// Flushes, re-detects bursts, records the file and commits.
     pub fn finish(mut self, sha256: &str, bytes: u64, shape: &str) -> Result<FileCounts> {
         self.flush()?;
-        if self.staging {
-            self.write_staged()?;
-        }
         self.deltas.apply(&self.tx)?;
         self.redetect_bursts()?;
         let c = self.counts;

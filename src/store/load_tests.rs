@@ -14,7 +14,6 @@ fn settings() -> LoadSettings {
         received_ms: T0 + 86_400_000,
         batch_size: 7,
         max_pending_rollups: 5,
-        stage_above_calls: i64::MAX,
     }
 }
 
@@ -391,80 +390,4 @@ fn later_version_in_a_file_wins_within_a_batch() {
         let got = s.get_call(&format!("d{i:04}")).unwrap().unwrap();
         assert_eq!(got.agent_id.as_deref(), Some("agent_v2"), "d{i:04}");
     }
-}
-
-/// A multi-batch file into a database above the staging threshold is staged and written in
-/// one `call_id` order; the result (calls, rollups, marks, bursts, counts) is exactly what
-/// the direct path gives, including updates and several versions of one call in the file.
-#[test]
-fn staged_load_equals_direct_load() {
-    let base = |n: i64| -> Vec<Item> {
-        (0..n)
-            .map(|i| {
-                Item::Call(
-                    Box::new(call(
-                        &format!("k{:03}", (i * 37) % n),
-                        if i % 3 == 0 {
-                            "+14155550100"
-                        } else {
-                            "+14155550101"
-                        },
-                        T0 + i * 20_000,
-                        None,
-                        None,
-                    )),
-                    at(i as u64),
-                )
-            })
-            .collect()
-    };
-    let second = || -> Vec<Item> {
-        let mut v = Vec::new();
-        for round in 0..2 {
-            for i in 0..80i64 {
-                let reason = [
-                    "user_hangup",
-                    "dial_no_answer",
-                    "marked_as_spam",
-                    "dial_failed",
-                ][((i + round) % 4) as usize];
-                v.push(Item::Call(
-                    Box::new(call(
-                        &format!("k{:03}", (i * 13) % 80),
-                        if i % 3 == 0 {
-                            "+14155550100"
-                        } else {
-                            "+14155550101"
-                        },
-                        T0 + ((i * 13) % 80) * 20_000,
-                        Some(reason),
-                        Some(i * 300 + round),
-                    )),
-                    at(v.len() as u64),
-                ));
-            }
-        }
-        v
-    };
-    let run_both = |stage_above: i64| {
-        let (d, mut s) = open();
-        let mut st = settings();
-        st.stage_above_calls = stage_above;
-        let mut counts = Vec::new();
-        for (ordinal, items) in [(1, base(40)), (2, second())] {
-            let run = s.begin_run("ingest", T0).unwrap();
-            let mut l = s.begin_file(run, ordinal, "f.ndjson", &st).unwrap();
-            for it in items {
-                l.add(it).unwrap();
-            }
-            counts.push(l.finish("abc", 10, "ndjson_calls").unwrap());
-        }
-        (s.check().unwrap(), counts, d)
-    };
-    let (direct, direct_counts, _d1) = run_both(i64::MAX);
-    let (staged, staged_counts, _d2) = run_both(0);
-    assert_eq!(direct.integrity, "ok");
-    assert_eq!(staged, direct);
-    assert_eq!(staged_counts, direct_counts);
-    assert!(direct_counts[1].updated > 0 && direct_counts[1].inserted > 0);
 }

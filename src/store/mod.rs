@@ -10,7 +10,6 @@ mod marks;
 mod query;
 mod rollups;
 mod runs;
-mod staging;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
