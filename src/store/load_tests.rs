@@ -391,3 +391,38 @@ fn later_version_in_a_file_wins_within_a_batch() {
         assert_eq!(got.agent_id.as_deref(), Some("agent_v2"), "d{i:04}");
     }
 }
+
+/// `check` notices fleet totals or attempt marks that no longer agree with the rollups
+/// and raw calls.
+#[test]
+fn check_reports_fleet_and_marks_that_disagree() {
+    let (_d, mut s) = open();
+    let items: Vec<Item> = (0..12)
+        .map(|i| {
+            Item::Call(
+                Box::new(call(
+                    &format!("m{i}"),
+                    "+14155550100",
+                    T0 + i * 30_000,
+                    Some("dial_no_answer"),
+                    Some(0),
+                )),
+                at(i as u64),
+            )
+        })
+        .collect();
+    load(&mut s, items);
+    assert_eq!(s.check().unwrap().integrity, "ok");
+    s.conn
+        .execute("UPDATE number_hourly SET marks = substr(marks, 5)", [])
+        .unwrap();
+    let c = s.check().unwrap();
+    assert!(c.integrity.contains("marks differs"), "{}", c.integrity);
+    assert!(!c.integrity.contains("fleet_hourly"), "{}", c.integrity);
+    s.rebuild(6000, &BurstConfig::default()).unwrap();
+    assert_eq!(s.check().unwrap().integrity, "ok");
+    s.conn
+        .execute("UPDATE fleet_hourly SET attempts = attempts + 1", [])
+        .unwrap();
+    assert!(s.check().unwrap().integrity.contains("fleet_hourly differs"));
+}

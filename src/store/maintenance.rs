@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -268,85 +268,63 @@ impl Store {
 }
 
 /// Rollup rows at or after the prune horizon whose attempt marks differ from the marks the
-/// raw calls give (pruned hours keep marks their calls no longer back). Both sides are
-/// streamed in (number, hour) order and merged, so memory stays flat on any database.
+/// raw calls give (pruned hours keep marks their calls no longer back). The calls are
+/// streamed in (number, hour) order, each group compared with its row by key, so memory
+/// stays flat on any database.
 fn marks_mismatches(conn: &Connection, horizon_ms: i64) -> rusqlite::Result<i64> {
     let from_hour = if horizon_ms == i64::MIN {
         i64::MIN
     } else {
         hour_of(horizon_ms)
     };
+    let mut stored_q =
+        conn.prepare("SELECT marks FROM number_hourly WHERE number = ?1 AND hour = ?2")?;
+    // Compares one group of marks from the calls with its row; true if the row has marks.
+    let mut compare =
+        |key: &(String, i64), want: &mut Vec<u32>| -> rusqlite::Result<(bool, bool)> {
+            want.sort_unstable();
+            let blob: Option<Vec<u8>> = stored_q
+                .query_row(params![key.0, key.1], |r| r.get(0))
+                .optional()?;
+            let stored = blob.as_deref().and_then(marks::decode);
+            let has_marks = stored.as_ref().is_some_and(|m| !m.is_empty());
+            Ok((stored.as_deref() == Some(want.as_slice()), has_marks))
+        };
     let mut calls_st = conn.prepare(
         "SELECT our_number, placed_ms, short FROM calls WHERE short >= 0 AND placed_ms >= ?1 \
          ORDER BY our_number, placed_ms",
     )?;
-    let mut calls = calls_st.query([from_hour.saturating_mul(HOUR_MS)])?;
-    // The next (number, hour) group of marks from the raw calls.
-    type Row = (String, i64, i64);
-    type Group = ((String, i64), Vec<u32>);
-    let mut pending: Option<Row> = None;
-    let mut next_group = |pending: &mut Option<Row>| -> rusqlite::Result<Option<Group>> {
-        let Some((number, placed, short)) = pending
-            .take()
-            .map(Ok)
-            .or_else(|| {
-                calls.next().transpose().map(|r| {
-                    r.and_then(|r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
-                        ))
-                    })
-                })
-            })
-            .transpose()?
-        else {
-            return Ok(None);
+    let mut rows = calls_st.query([from_hour.saturating_mul(HOUR_MS)])?;
+    let (mut off, mut rows_matched_with_marks) = (0i64, 0i64);
+    let mut group: Option<((String, i64), Vec<u32>)> = None;
+    loop {
+        let next = match rows.next()? {
+            Some(r) => Some((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            )),
+            None => None,
         };
-        let key = (number, hour_of(placed));
-        let mut marks = vec![marks::mark(placed, short)];
-        while let Some(r) = calls.next()? {
-            let (n, p, sh): (String, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            if n == key.0 && hour_of(p) == key.1 {
-                marks.push(marks::mark(p, sh));
-            } else {
-                *pending = Some((n, p, sh));
-                break;
-            }
+        let same = matches!((&group, &next), (Some((k, _)), Some((n, p, _))) if k.0 == *n && k.1 == hour_of(*p));
+        if !same && let Some((key, mut want)) = group.take() {
+            let (equal, has_marks) = compare(&key, &mut want)?;
+            off += i64::from(!equal);
+            rows_matched_with_marks += i64::from(has_marks);
         }
-        marks.sort_unstable();
-        Ok(Some((key, marks)))
-    };
-    let mut off = 0;
-    let mut group = next_group(&mut pending)?;
-    let mut st = conn.prepare(
-        "SELECT number, hour, marks FROM number_hourly WHERE hour >= ?1 ORDER BY number, hour",
+        let Some((number, placed, short)) = next else {
+            break;
+        };
+        group
+            .get_or_insert_with(|| ((number, hour_of(placed)), Vec::new()))
+            .1
+            .push(marks::mark(placed, short));
+    }
+    // Rows holding marks that no call group reached.
+    let with_marks: i64 = conn.query_row(
+        "SELECT count(*) FROM number_hourly WHERE hour >= ?1 AND length(marks) > 0",
+        [from_hour],
+        |r| r.get(0),
     )?;
-    let mut rows = st.query([from_hour])?;
-    while let Some(r) = rows.next()? {
-        let key: (String, i64) = (r.get(0)?, r.get(1)?);
-        let stored = marks::decode(r.get_ref(2)?.as_blob().unwrap_or_default());
-        // Call groups with no rollup row are mismatches too.
-        while group.as_ref().is_some_and(|(k, _)| *k < key) {
-            off += 1;
-            group = next_group(&mut pending)?;
-        }
-        let want = match &group {
-            Some((k, m)) if *k == key => {
-                let m = m.clone();
-                group = next_group(&mut pending)?;
-                m
-            }
-            _ => Vec::new(),
-        };
-        if stored.as_deref() != Some(want.as_slice()) {
-            off += 1;
-        }
-    }
-    while group.is_some() {
-        off += 1;
-        group = next_group(&mut pending)?;
-    }
-    Ok(off)
+    Ok(off + (with_marks - rows_matched_with_marks))
 }

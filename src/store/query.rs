@@ -189,25 +189,13 @@ impl Store {
         only: Option<&str>,
     ) -> Result<HashMap<String, Vec<Burst>>> {
         let mut bursts: HashMap<String, Vec<Burst>> = HashMap::new();
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
-                 WHERE start_ms >= ?1 AND start_ms < ?2 AND (?3 IS NULL OR number = ?3) ORDER BY number, start_ms",
-            )
-            .map_err(|e| self.wrap(e))?;
-        let mut rows = st
-            .query(params![since_ms, until_ms, only])
-            .map_err(|e| self.wrap(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
-            let number: String = r.get(0).map_err(|e| self.wrap(e))?;
-            let b = Burst {
-                start_ms: r.get(1).map_err(|e| self.wrap(e))?,
-                end_ms: r.get(2).map_err(|e| self.wrap(e))?,
-                calls: r.get(3).map_err(|e| self.wrap(e))?,
-                short_calls: r.get(4).map_err(|e| self.wrap(e))?,
-            };
-            bursts.entry(number).or_default().push(b);
+        for b in self.list_bursts(only, Some(since_ms), Some(until_ms))? {
+            bursts.entry(b.number).or_default().push(Burst {
+                start_ms: b.start_ms,
+                end_ms: b.end_ms,
+                calls: b.calls,
+                short_calls: b.short_calls,
+            });
         }
         Ok(bursts)
     }

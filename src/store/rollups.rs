@@ -99,8 +99,7 @@ impl RollupDeltas {
             let (id, hour) = (key.0, &key.1);
             let number = &self.names[id as usize];
             let a = d.counts.to_array();
-            let mut values: Vec<&dyn rusqlite::ToSql> = vec![number, hour];
-            values.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
+            let mut values = with_counters(vec![number, hour], &a);
             values.push(&add);
             values.push(&remove);
             number_upsert.execute(values.as_slice())?;
@@ -117,9 +116,7 @@ impl RollupDeltas {
         let mut fleet_drop = tx.prepare_cached(&drop_empty_sql("fleet_hourly", "hour = ?1"))?;
         for (hour, d) in &hours {
             let a = d.to_array();
-            let mut values: Vec<&dyn rusqlite::ToSql> = vec![hour];
-            values.extend(a.iter().map(|x| x as &dyn rusqlite::ToSql));
-            fleet_upsert.execute(values.as_slice())?;
+            fleet_upsert.execute(with_counters(vec![hour], &a).as_slice())?;
             if a.iter().any(|&x| x < 0) {
                 fleet_drop.execute([hour])?;
             }
@@ -128,69 +125,73 @@ impl RollupDeltas {
     }
 }
 
+/// `each(field)` for every counter column, joined with `sep`.
+fn over_fields(sep: &str, each: impl Fn(&str) -> String) -> String {
+    HourCounts::FIELDS
+        .iter()
+        .map(|f| each(f))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// `?1, ?2, ...` for the key columns then the counters.
+fn counter_params(nkey: usize) -> String {
+    (1..=nkey + HourCounts::FIELDS.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The key values then the counters, as statement parameters.
+fn with_counters<'a>(
+    key: Vec<&'a dyn rusqlite::ToSql>,
+    counters: &'a [i64; 18],
+) -> Vec<&'a dyn rusqlite::ToSql> {
+    let mut v = key;
+    v.extend(counters.iter().map(|x| x as &dyn rusqlite::ToSql));
+    v
+}
+
 /// `INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x` for a rollup table whose
 /// key columns are `key` (comma separated), followed by the counters.
 fn upsert_sql(table: &str, key: &str) -> String {
-    let nkey = key.split(',').count();
-    let cols = HourCounts::FIELDS.join(", ");
-    let marks: Vec<String> = (1..=nkey + HourCounts::FIELDS.len())
-        .map(|i| format!("?{i}"))
-        .collect();
-    let sets: Vec<String> = HourCounts::FIELDS
-        .iter()
-        .map(|f| format!("{f} = {f} + excluded.{f}"))
-        .collect();
     format!(
-        "INSERT INTO {table} ({key}, {cols}) VALUES ({}) ON CONFLICT ({key}) DO UPDATE SET {}",
-        marks.join(", "),
-        sets.join(", ")
+        "INSERT INTO {table} ({key}, {}) VALUES ({}) ON CONFLICT ({key}) DO UPDATE SET {}",
+        HourCounts::FIELDS.join(", "),
+        counter_params(key.split(',').count()),
+        over_fields(", ", |f| format!("{f} = {f} + excluded.{f}"))
     )
 }
 
 /// The rollup upsert for `number_hourly`: counters added, marks merged (`?21` added,
 /// `?22` taken away).
 fn number_upsert_sql() -> String {
-    let cols = HourCounts::FIELDS.join(", ");
-    let marks: Vec<String> = (1..=2 + HourCounts::FIELDS.len())
-        .map(|i| format!("?{i}"))
-        .collect();
-    let sets: Vec<String> = HourCounts::FIELDS
-        .iter()
-        .map(|f| format!("{f} = {f} + excluded.{f}"))
-        .collect();
     format!(
-        "INSERT INTO number_hourly (number, hour, {cols}, marks) VALUES ({}, nh_marks(NULL, ?21, ?22)) \
+        "INSERT INTO number_hourly (number, hour, {}, marks) VALUES ({}, nh_marks(NULL, ?21, ?22)) \
          ON CONFLICT (number, hour) DO UPDATE SET {}, marks = nh_marks(marks, ?21, ?22)",
-        marks.join(", "),
-        sets.join(", ")
+        HourCounts::FIELDS.join(", "),
+        counter_params(2),
+        over_fields(", ", |f| format!("{f} = {f} + excluded.{f}"))
     )
 }
 
 /// Deletes the row at `key_where` if every counter is zero.
 fn drop_empty_sql(table: &str, key_where: &str) -> String {
-    let all_zero: Vec<String> = HourCounts::FIELDS
-        .iter()
-        .map(|f| format!("{f} = 0"))
-        .collect();
     format!(
         "DELETE FROM {table} WHERE {key_where} AND {}",
-        all_zero.join(" AND ")
+        over_fields(" AND ", |f| format!("{f} = 0"))
     )
 }
 
 /// Recomputes `fleet_hourly` from `number_hourly` for hours `>= from_hour` (rebuild, repair).
 pub(crate) fn refill_fleet(tx: &Connection, from_hour: i64) -> rusqlite::Result<()> {
-    let cols = HourCounts::FIELDS.join(", ");
-    let sums: Vec<String> = HourCounts::FIELDS
-        .iter()
-        .map(|f| format!("sum({f})"))
-        .collect();
     tx.execute("DELETE FROM fleet_hourly WHERE hour >= ?1", [from_hour])?;
     tx.execute(
         &format!(
-            "INSERT INTO fleet_hourly (hour, {cols}) SELECT hour, {} FROM number_hourly \
+            "INSERT INTO fleet_hourly (hour, {}) SELECT hour, {} FROM number_hourly \
              WHERE hour >= ?1 GROUP BY hour",
-            sums.join(", ")
+            HourCounts::FIELDS.join(", "),
+            over_fields(", ", |f| format!("sum({f})"))
         ),
         [from_hour],
     )?;
@@ -199,20 +200,12 @@ pub(crate) fn refill_fleet(tx: &Connection, from_hour: i64) -> rusqlite::Result<
 
 /// Hours where `fleet_hourly` differs from the per-hour sums of `number_hourly` (for `check`).
 pub(crate) fn fleet_mismatches(conn: &Connection) -> rusqlite::Result<i64> {
-    let sums: Vec<String> = HourCounts::FIELDS
-        .iter()
-        .map(|f| format!("sum({f}) AS {f}"))
-        .collect();
-    let differs: Vec<String> = HourCounts::FIELDS
-        .iter()
-        .map(|f| format!("f.{f} IS NOT n.{f}"))
-        .collect();
     let sql = format!(
         "WITH n AS (SELECT hour, {} FROM number_hourly GROUP BY hour) \
          SELECT (SELECT count(*) FROM n LEFT JOIN fleet_hourly f USING (hour) WHERE {}) \
               + (SELECT count(*) FROM fleet_hourly WHERE hour NOT IN (SELECT hour FROM n))",
-        sums.join(", "),
-        differs.join(" OR ")
+        over_fields(", ", |f| format!("sum({f}) AS {f}")),
+        over_fields(" OR ", |f| format!("f.{f} IS NOT n.{f}"))
     );
     conn.query_row(&sql, [], |r| r.get(0))
 }
