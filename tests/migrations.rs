@@ -58,7 +58,8 @@ fn a_version_1_database_opens_upgrades_in_place_and_keeps_its_data() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(user_version(&env.db()), latest_version());
     let c = env.check();
-    // `check` also verifies that the fleet totals version 2 added equal the per-hour sums.
+    // `check` also verifies that the fleet totals version 2 added equal the per-hour sums,
+    // and that version 3 filed every call under its lookup key (re-ingest below finds them).
     assert_eq!(
         (c.integrity.as_str(), c.calls, c.rollup_rows, c.bursts),
         ("ok", 3, 1, 0)

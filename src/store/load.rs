@@ -1,5 +1,5 @@
-//! Loading one file's records: one transaction per file, batches sorted by key, upserts
-//! keyed on `call_id`, hourly rollups adjusted by `new - old` and bursts re-detected for
+//! Loading one file's records: one transaction per file, batches sorted by key, each call
+//! found again by its `call_id` through its lookup slot (`store::keys`), hourly rollups adjusted by `new - old` and bursts re-detected for
 //! the touched stretch of each number, all committed together or not at all.
 
 use std::collections::HashMap;
@@ -11,6 +11,7 @@ use crate::health::bursts::{BurstConfig, CallPoint, detect};
 use crate::health::rollup::{hour_of, is_short_attempt};
 use crate::health::taxonomy::{ReasonClass, classify};
 use crate::model::{CallRecord, Direction, Item, Reject, SkipReason};
+use crate::store::keys::{self, CallIndex};
 use crate::store::marks;
 use crate::store::rollups::RollupDeltas;
 use crate::store::{Store, meta};
@@ -66,6 +67,15 @@ pub(crate) fn short_flag(rec: &CallRecord, short_call_ms: i64) -> i64 {
     i64::from(is_short_attempt(rec, short_call_ms))
 }
 
+/// The loader's insert: a taken `(anchor_day, call_key)` slot makes it a no-op.
+static INSERT_CALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO calls ({CALL_COLUMNS}, placed_ms, short, completeness, fingerprint, run_id, anchor_day, call_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
+         ON CONFLICT (anchor_day, call_key) DO NOTHING"
+    )
+});
+
 const CALL_COLUMNS: &str = "call_id, direction, our_number, other_number, call_status, agent_id, disconnection_reason, \
      start_ms, end_ms, duration_ms, in_voicemail, user_sentiment, call_successful, number_flags";
 
@@ -100,6 +110,9 @@ pub struct PreparedCall {
     /// Where a first delivery counts: start, else end, else the run's receive time.
     placed: i64,
     unknown_reason: bool,
+    /// Lookup slot (see `store::keys`).
+    key: i64,
+    anchor: i64,
 }
 
 impl PreparedCall {
@@ -114,6 +127,8 @@ impl PreparedCall {
             short: short_flag(&rec, settings.short_call_ms),
             placed: rec.placed_ms(settings.received_ms),
             unknown_reason,
+            key: keys::call_key(&rec.call_id),
+            anchor: keys::anchor_day(rec.start_ms),
             rec,
         }
     }
@@ -149,6 +164,7 @@ pub struct FileLoad<'a> {
     touched: HashMap<String, (i64, i64)>,
     /// Rollup changes not yet written.
     deltas: RollupDeltas,
+    index: CallIndex,
 }
 
 impl Store {
@@ -171,7 +187,9 @@ impl Store {
                 path,
                 message: e.to_string(),
             })?;
+        let index = CallIndex::open(&tx)?;
         Ok(FileLoad {
+            index,
             tx,
             run_id,
             ordinal,
@@ -248,80 +266,38 @@ impl FileLoad<'_> {
             return Ok(());
         }
         let mut batch = std::mem::take(&mut self.batch);
-        // Stable: two versions of one call in a file are applied in file order.
-        batch.sort_by(|a, b| a.rec.call_id.cmp(&b.rec.call_id));
-        let short_ms = self.settings.short_call_ms;
-        let deltas = &mut self.deltas;
-        {
-            let mut insert = self.tx.prepare_cached(&format!(
-                "INSERT INTO calls ({CALL_COLUMNS}, placed_ms, short, completeness, fingerprint, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
-                 ON CONFLICT (call_id) DO NOTHING"
-            ))?;
-            let mut select = self.tx.prepare_cached(&format!(
-                "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint, short FROM calls WHERE call_id = ?1"
-            ))?;
-            let mut update = self.tx.prepare_cached(
-                "UPDATE calls SET direction = ?2, our_number = ?3, other_number = ?4, call_status = ?5, agent_id = ?6, \
-                 disconnection_reason = ?7, start_ms = ?8, end_ms = ?9, duration_ms = ?10, in_voicemail = ?11, \
-                 user_sentiment = ?12, call_successful = ?13, number_flags = ?14, placed_ms = ?15, short = ?16, \
-                 completeness = ?17, fingerprint = ?18, run_id = ?19 WHERE call_id = ?1",
-            )?;
-            for call in &batch {
-                let rec = &*call.rec;
-                let (completeness, fingerprint, short, fresh_placed) =
-                    (call.completeness, call.fingerprint, call.short, call.placed);
-                let write = |st: &mut rusqlite::CachedStatement<'_>, placed: i64| {
-                    st.execute(params![
-                        rec.call_id,
-                        rec.direction.as_str(),
-                        rec.our_number,
-                        rec.other_number,
-                        rec.call_status,
-                        rec.agent_id,
-                        rec.disconnection_reason,
-                        rec.start_ms,
-                        rec.end_ms,
-                        rec.duration_ms,
-                        rec.in_voicemail,
-                        rec.user_sentiment,
-                        rec.call_successful,
-                        rec.number_flags,
-                        placed,
-                        short,
-                        completeness,
-                        fingerprint,
-                        self.run_id
-                    ])
-                };
-                if write(&mut insert, fresh_placed)? == 1 {
-                    self.counts.inserted += 1;
-                    deltas.add(rec, fresh_placed, short, short_ms, 1);
-                    touch(&mut self.touched, &rec.our_number, fresh_placed);
-                    continue;
+        // Key order, so neighbouring inserts share index pages. Stable: two versions of one
+        // call (one key) in a file are applied in file order.
+        batch.sort_by_key(|c| c.key);
+        let mut i = 0;
+        while i < batch.len() {
+            {
+                // The common case, a call seen for the first time: one insert into its slot.
+                let mut insert = self.tx.prepare_cached(&INSERT_CALL)?;
+                while let Some(call) = batch.get(i) {
+                    let slot = (call.anchor, Some(call.key));
+                    if !self.index.only_in_own_slot(call.anchor)
+                        || bind_call(&mut insert, call, call.placed, slot, self.run_id, None)? != 1
+                    {
+                        break;
+                    }
+                    self.index.filed(call.anchor);
+                    let short_ms = self.settings.short_call_ms;
+                    inserted(
+                        &mut self.counts,
+                        &mut self.deltas,
+                        &mut self.touched,
+                        short_ms,
+                        call,
+                    );
+                    i += 1;
                 }
-                let (old, old_placed, old_completeness, old_fingerprint, old_short) = select
-                    .query_row([&rec.call_id], |r| {
-                        Ok((
-                            call_from_row(r)?,
-                            r.get::<_, i64>(14)?,
-                            r.get::<_, i64>(15)?,
-                            r.get::<_, i64>(16)?,
-                            r.get::<_, i64>(17)?,
-                        ))
-                    })?;
-                if old_fingerprint == fingerprint || completeness < old_completeness {
-                    self.counts.unchanged += 1;
-                    continue;
-                }
-                // A version without timestamps keeps the moment the call was first placed at.
-                let placed = rec.start_ms.or(rec.end_ms).unwrap_or(old_placed);
-                write(&mut update, placed)?;
-                self.counts.updated += 1;
-                deltas.add(&old, old_placed, old_short, short_ms, -1);
-                deltas.add(rec, placed, short, short_ms, 1);
-                touch(&mut self.touched, &old.our_number, old_placed);
-                touch(&mut self.touched, &rec.our_number, placed);
+            }
+            if let Some(call) = batch.get(i) {
+                // Stopped by a taken slot, or a call that may be stored elsewhere.
+                let slot_taken = self.index.only_in_own_slot(call.anchor);
+                self.write_call(call, slot_taken)?;
+                i += 1;
             }
         }
         if self.deltas.len() >= self.settings.max_pending_rollups {
@@ -329,6 +305,101 @@ impl FileLoad<'_> {
         }
         batch.clear();
         self.batch = batch;
+        Ok(())
+    }
+
+    /// Inserts one call, or updates its stored version when this one is more complete.
+    /// `slot_taken`: an insert into its own slot was already refused.
+    fn write_call(&mut self, call: &PreparedCall, slot_taken: bool) -> Result<()> {
+        let rec = &*call.rec;
+        let tx = &self.tx;
+        let (key, day) = (call.key, call.anchor);
+        let mut found = self.index.find_elsewhere(tx, &rec.call_id, key, day)?;
+        if found.is_none() {
+            let mut insert = tx.prepare_cached(&INSERT_CALL)?;
+            if !slot_taken
+                && bind_call(
+                    &mut insert,
+                    call,
+                    call.placed,
+                    (day, Some(key)),
+                    self.run_id,
+                    None,
+                )? == 1
+            {
+                self.index.filed(day);
+                inserted(
+                    &mut self.counts,
+                    &mut self.deltas,
+                    &mut self.touched,
+                    self.settings.short_call_ms,
+                    call,
+                );
+                return Ok(());
+            }
+            match CallIndex::slot(tx, day, key)? {
+                Some((row, id)) if id == rec.call_id => found = Some(row),
+                _ => {
+                    // Another call id holds this slot: a hash collision.
+                    bind_call(
+                        &mut insert,
+                        call,
+                        call.placed,
+                        (day, None),
+                        self.run_id,
+                        None,
+                    )?;
+                    let row = tx.last_insert_rowid();
+                    self.index.add_overflow(tx, &rec.call_id, row)?;
+                    inserted(
+                        &mut self.counts,
+                        &mut self.deltas,
+                        &mut self.touched,
+                        self.settings.short_call_ms,
+                        call,
+                    );
+                    return Ok(());
+                }
+            }
+        }
+        let Some(row) = found else { return Ok(()) };
+        let (old, old_placed, old_completeness, old_fingerprint, old_short, old_slot) = tx
+            .prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint, short, anchor_day, call_key \
+                 FROM calls WHERE rowid = ?1"
+            ))?
+            .query_row([row], |r| {
+                Ok((
+                    call_from_row(r)?,
+                    r.get::<_, i64>(14)?,
+                    r.get::<_, i64>(15)?,
+                    r.get::<_, i64>(16)?,
+                    r.get::<_, i64>(17)?,
+                    (r.get::<_, i64>(18)?, r.get::<_, Option<i64>>(19)?),
+                ))
+            })?;
+        if old_fingerprint == call.fingerprint || call.completeness < old_completeness {
+            self.counts.unchanged += 1;
+            return Ok(());
+        }
+        // A version without timestamps keeps the moment the call was first placed at.
+        let placed = rec.start_ms.or(rec.end_ms).unwrap_or(old_placed);
+        let slot = self
+            .index
+            .refile(tx, row, &rec.call_id, old_slot, rec.start_ms)?;
+        let mut update = tx.prepare_cached(
+            "UPDATE calls SET call_id = ?1, direction = ?2, our_number = ?3, other_number = ?4, call_status = ?5, \
+             agent_id = ?6, disconnection_reason = ?7, start_ms = ?8, end_ms = ?9, duration_ms = ?10, in_voicemail = ?11, \
+             user_sentiment = ?12, call_successful = ?13, number_flags = ?14, placed_ms = ?15, short = ?16, \
+             completeness = ?17, fingerprint = ?18, run_id = ?19, anchor_day = ?20, call_key = ?21 WHERE rowid = ?22",
+        )?;
+        bind_call(&mut update, call, placed, slot, self.run_id, Some(row))?;
+        self.counts.updated += 1;
+        let short_ms = self.settings.short_call_ms;
+        self.deltas.add(&old, old_placed, old_short, short_ms, -1);
+        self.deltas.add(rec, placed, call.short, short_ms, 1);
+        touch(&mut self.touched, &old.our_number, old_placed);
+        touch(&mut self.touched, &rec.our_number, placed);
         Ok(())
     }
 
@@ -384,6 +455,62 @@ impl FileLoad<'_> {
         self.tx.commit()?;
         Ok(c)
     }
+}
+
+/// Counts a first-time call and adds it to the rollups and the burst stretch.
+fn inserted(
+    counts: &mut FileCounts,
+    deltas: &mut RollupDeltas,
+    touched: &mut HashMap<String, (i64, i64)>,
+    short_call_ms: i64,
+    call: &PreparedCall,
+) {
+    counts.inserted += 1;
+    deltas.add(&call.rec, call.placed, call.short, short_call_ms, 1);
+    touch(touched, &call.rec.our_number, call.placed);
+}
+
+/// Binds a call's columns (`?1`..`?21`, and the row as `?22` for an update) and runs
+/// the statement; returns the rows changed.
+fn bind_call(
+    st: &mut rusqlite::CachedStatement<'_>,
+    call: &PreparedCall,
+    placed: i64,
+    slot: (i64, Option<i64>),
+    run_id: i64,
+    row: Option<i64>,
+) -> rusqlite::Result<usize> {
+    let rec = &*call.rec;
+    let values: [&dyn rusqlite::ToSql; 21] = [
+        &rec.call_id,
+        &rec.direction.as_str(),
+        &rec.our_number,
+        &rec.other_number,
+        &rec.call_status,
+        &rec.agent_id,
+        &rec.disconnection_reason,
+        &rec.start_ms,
+        &rec.end_ms,
+        &rec.duration_ms,
+        &rec.in_voicemail,
+        &rec.user_sentiment,
+        &rec.call_successful,
+        &rec.number_flags,
+        &placed,
+        &call.short,
+        &call.completeness,
+        &call.fingerprint,
+        &run_id,
+        &slot.0,
+        &slot.1,
+    ];
+    for (i, v) in values.iter().enumerate() {
+        st.raw_bind_parameter(i + 1, v)?;
+    }
+    if let Some(r) = row {
+        st.raw_bind_parameter(22, r)?;
+    }
+    st.raw_execute()
 }
 
 fn touch(touched: &mut HashMap<String, (i64, i64)>, number: &str, at: i64) {
@@ -498,7 +625,8 @@ impl Store {
         Ok(())
     }
 
-    /// The stored version of one call, if any.
+    /// The stored version of one call, if any. Reads every call (no index is kept on the
+    /// id alone); for tests and one-off lookups, not for loading.
     pub fn get_call(&self, call_id: &str) -> Result<Option<CallRecord>> {
         self.conn
             .query_row(

@@ -424,5 +424,132 @@ fn check_reports_fleet_and_marks_that_disagree() {
     s.conn
         .execute("UPDATE fleet_hourly SET attempts = attempts + 1", [])
         .unwrap();
-    assert!(s.check().unwrap().integrity.contains("fleet_hourly differs"));
+    assert!(
+        s.check()
+            .unwrap()
+            .integrity
+            .contains("fleet_hourly differs")
+    );
+}
+
+/// Three deliveries of one fleet's calls over three days, the way they arrive in practice:
+/// first versions without a start, later versions with one (filed under another day than
+/// the first), stale versions after fresh ones, two versions in one file, re-deliveries.
+fn messy_deliveries() -> Vec<Vec<Item>> {
+    let day = 86_400_000;
+    let number = |i: usize| format!("+1415555{:04}", 100 + i % 3);
+    let start = |i: usize| T0 - 2 * day + i as i64 * 2_700_000;
+    let pending = |i: usize| {
+        let mut c = call(&format!("m{i}"), &number(i), start(i), None, None);
+        if i.is_multiple_of(2) {
+            c.start_ms = None;
+        }
+        c
+    };
+    let ended = |i: usize| {
+        let reason = if i.is_multiple_of(3) {
+            "dial_failed"
+        } else {
+            "user_hangup"
+        };
+        let dur = if i.is_multiple_of(3) {
+            0
+        } else {
+            4_000 + i as i64 * 900
+        };
+        call(
+            &format!("m{i}"),
+            &number(i),
+            start(i),
+            Some(reason),
+            Some(dur),
+        )
+    };
+    let item = |c: CallRecord, n: usize| Item::Call(Box::new(c), at(n as u64 + 1));
+    let first: Vec<Item> = (0..40).map(|i| item(pending(i), i)).collect();
+    let mut second: Vec<Item> = Vec::new();
+    for i in 0..50 {
+        if i % 5 == 1 {
+            second.push(item(pending(i), second.len())); // stale, or two versions in a file
+        }
+        second.push(item(ended(i), second.len()));
+        if i % 7 == 3 {
+            second.push(item(pending(i), second.len())); // stale after the fresh version
+        }
+    }
+    let third: Vec<Item> = (0..50).rev().map(|i| item(ended(i), 49 - i)).collect();
+    vec![first, second, third]
+}
+
+#[test]
+fn calls_are_found_again_when_their_keys_collide() {
+    let counts = |s: &mut Store| -> Vec<(u64, u64, u64)> {
+        messy_deliveries()
+            .into_iter()
+            .map(|f| {
+                let c = load(s, f);
+                (c.inserted, c.updated, c.unchanged)
+            })
+            .collect()
+    };
+    let (_d1, mut full) = open();
+    let want_counts = counts(&mut full);
+    let want = full.check().unwrap();
+    assert_eq!(want.integrity, "ok");
+    assert_eq!(want.calls, 50);
+    assert_eq!(want_counts[2], (0, 0, 50), "a re-delivery changes nothing");
+
+    // Keys of 2 bits: four slots a day, so most calls collide with another id.
+    let _narrow = crate::store::keys::test_key_mask::narrow(2);
+    let (_d2, mut narrow) = open();
+    assert_eq!(counts(&mut narrow), want_counts);
+    let got = narrow.check().unwrap();
+    assert_eq!(got.integrity, "ok");
+    assert_eq!((got.calls, &got.checksum), (want.calls, &want.checksum));
+    let overflow: i64 = narrow
+        .conn
+        .query_row("SELECT count(*) FROM call_overflow", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        overflow >= 30,
+        "collisions went through the overflow list: {overflow}"
+    );
+    for i in [0, 1, 17, 48] {
+        let id = format!("m{i}");
+        assert_eq!(narrow.get_call(&id).unwrap().unwrap().call_id, id);
+    }
+
+    // Pruning the first day drops its calls and their overflow entries, nothing else.
+    narrow.prune(T0 - 86_400_000).unwrap();
+    let pruned = narrow.check().unwrap();
+    assert_eq!(pruned.integrity, "ok");
+    assert!(pruned.calls < 50 && pruned.calls > 0, "{}", pruned.calls);
+    let c = load(&mut narrow, messy_deliveries().pop().unwrap());
+    assert_eq!((c.inserted, c.updated), (0, 0), "{c:?}");
+    assert_eq!(narrow.check().unwrap().integrity, "ok");
+}
+
+#[test]
+fn check_reports_repeated_ids_and_wrong_keys() {
+    let (_d, mut s) = open();
+    load(&mut s, messy_deliveries().remove(1));
+    assert_eq!(s.check().unwrap().integrity, "ok");
+    s.conn
+        .execute_batch(
+            "INSERT INTO calls SELECT call_id, direction, our_number, other_number, call_status, agent_id, \
+             disconnection_reason, start_ms, end_ms, duration_ms, in_voicemail, user_sentiment, call_successful, \
+             number_flags, placed_ms, short, completeness, fingerprint, run_id, anchor_day + 1, call_key \
+             FROM calls WHERE call_id = 'm3';
+             UPDATE calls SET call_key = call_key + 1 WHERE call_id = 'm4';",
+        )
+        .unwrap();
+    let integrity = s.check().unwrap().integrity;
+    assert!(
+        integrity.contains("1 call_id(s) stored more than once"),
+        "{integrity}"
+    );
+    assert!(
+        integrity.contains("filed under the wrong lookup key"),
+        "{integrity}"
+    );
 }

@@ -12,9 +12,9 @@ use crate::health::bursts::BurstConfig;
 use crate::health::rollup::{HOUR_MS, contribution, hour_of};
 use crate::model::HourCounts;
 use crate::store::load::{call_from_row, redetect_number, short_flag};
-use crate::store::marks;
 use crate::store::rollups::{fleet_mismatches, refill_fleet};
 use crate::store::{Store, meta};
+use crate::store::{keys, marks};
 
 /// What `prune` did.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -46,6 +46,10 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Store::wrap_at(&path, e))?;
         let deleted = tx.execute("DELETE FROM calls WHERE placed_ms < ?1", [horizon])?;
+        tx.execute(
+            "DELETE FROM call_overflow WHERE call NOT IN (SELECT rowid FROM calls)",
+            [],
+        )?;
         let old: Option<i64> = tx
             .query_row(
                 "SELECT value FROM meta WHERE key = ?1",
@@ -124,14 +128,14 @@ impl Store {
             .collect();
         let mut calls = 0u64;
         {
-            let mut upd = tx.prepare("UPDATE calls SET short = ?2 WHERE call_id = ?1")?;
+            let mut upd = tx.prepare("UPDATE calls SET short = ?2 WHERE rowid = ?1")?;
             let mut ins = tx.prepare(&format!(
                 "INSERT INTO number_hourly (number, hour, {cols}, marks) VALUES (?1, ?2, {}, ?21)",
                 marks.join(", ")
             ))?;
             let mut st = tx.prepare(
                 "SELECT call_id, direction, our_number, other_number, call_status, agent_id, disconnection_reason, start_ms, \
-                 end_ms, duration_ms, in_voicemail, user_sentiment, call_successful, number_flags, placed_ms, short \
+                 end_ms, duration_ms, in_voicemail, user_sentiment, call_successful, number_flags, placed_ms, short, rowid \
                  FROM calls ORDER BY our_number, placed_ms",
             )?;
             let mut rows = st.query([])?;
@@ -159,7 +163,7 @@ impl Store {
                 calls += 1;
                 let short = short_flag(&rec, short_call_ms);
                 if short != old_short {
-                    upd.execute(params![rec.call_id, short])?;
+                    upd.execute(params![r.get::<_, i64>(16)?, short])?;
                 }
                 let hour = hour_of(placed);
                 let same = current
@@ -214,17 +218,37 @@ impl Store {
             .meta_get(meta::PRUNED_BEFORE_MS)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(i64::MIN);
-        let fleet_off = fleet_mismatches(&self.conn).map_err(|e| self.wrap(e))?;
-        let marks_off = marks_mismatches(&self.conn, horizon).map_err(|e| self.wrap(e))?;
-        for (off, what) in [
+        let wrap = |e| self.wrap(e);
+        let fleet_off = fleet_mismatches(&self.conn).map_err(wrap)?;
+        let marks_off = marks_mismatches(&self.conn, horizon).map_err(wrap)?;
+        let keys_off = keys::key_mismatches(&self.conn).map_err(wrap)?;
+        let repeated = keys::duplicate_ids(&self.conn).map_err(wrap)?;
+        let rollups = "`numhealth rebuild` recomputes them";
+        for (off, note) in [
             (
                 fleet_off,
-                "fleet_hourly differs from the sums of number_hourly",
+                format!(
+                    "fleet_hourly differs from the sums of number_hourly in {fleet_off} hour(s); {rollups}"
+                ),
             ),
-            (marks_off, "number_hourly.marks differs from the raw calls"),
+            (
+                marks_off,
+                format!(
+                    "number_hourly.marks differs from the raw calls in {marks_off} hour(s); {rollups}"
+                ),
+            ),
+            (
+                keys_off,
+                format!(
+                    "{keys_off} call(s) filed under the wrong lookup key (anchor_day, call_key)"
+                ),
+            ),
+            (
+                repeated,
+                format!("{repeated} call_id(s) stored more than once"),
+            ),
         ] {
             if off > 0 {
-                let note = format!("{what} in {off} hour(s); `numhealth rebuild` recomputes them");
                 integrity = if integrity == "ok" {
                     note
                 } else {

@@ -1,6 +1,7 @@
 //! All SQL lives here: opening the database privately, migrations, the write lock,
 //! loading records, and the queries that feed analytics and reports.
 
+mod keys;
 mod load;
 #[cfg(test)]
 mod load_tests;
@@ -29,6 +30,7 @@ pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
 const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_fleet_hourly.sql"),
+    include_str!("../../sql/0003_call_keys.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -151,6 +153,7 @@ impl Store {
         // Temporary sorts (rebuild orders every raw call) spill to files, not memory.
         self.conn.pragma_update(None, "temp_store", "FILE")?;
         marks::register(&self.conn)?;
+        keys::register(&self.conn)?;
         Ok(())
     }
 
