@@ -13,7 +13,9 @@ use crate::commands::Ctx;
 use crate::error::{Error, Result, exit};
 use crate::readers::{FileReader, InputFormat, ReadError, ReaderOptions, Shape};
 use crate::report::{self, views};
-use crate::store::{FileCounts, LoadSettings, RunTotals, Staged, Store, stage};
+use crate::store::{
+    FileCounts, LoadSettings, Presummed, Presummer, RunTotals, Staged, Store, stage,
+};
 
 /// Reader options from settings and flags.
 pub fn reader_options(
@@ -76,35 +78,47 @@ pub fn load_source(
 ) -> Result<std::result::Result<FileCounts, String>> {
     let bar = progress_bar(ctx, name, reader.total_bytes());
     let position = AtomicU64::new(0);
-    // Parsing and validating on one core, SQLite on the other: the reader thread sends
-    // chunks of items through a small bounded channel, so memory stays flat.
+    let pruned_before = store.pruned_before()?;
+    // Parsing, validating and summing rollups on one core, SQLite on the other: the reader
+    // thread sends chunks of items through a small bounded channel, so memory stays flat.
     let outcome: Result<std::result::Result<FileCounts, String>> = std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Vec<std::result::Result<Staged, ReadError>>>(4);
+        let (tx, rx) = mpsc::sync_channel::<ToWriter>(4);
         let position = &position;
         let parser = scope.spawn(move || {
             let mut reader = reader;
+            let mut sums = Presummer::new(settings, pruned_before);
             let mut chunk = Vec::with_capacity(CHUNK);
             while let Some(item) = reader.next() {
                 let fatal = item.is_err();
-                chunk.push(item.map(|it| stage(it, settings)));
-                if chunk.len() == CHUNK || fatal {
+                let item = item.map(|it| stage(it, settings));
+                let full = item.as_ref().ok().and_then(|it| sums.count(it));
+                chunk.push(item);
+                if chunk.len() == CHUNK || fatal || full.is_some() {
                     position.store(reader.bytes_read(), Ordering::Relaxed);
-                    if tx
-                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
-                        .is_err()
-                        || fatal
-                    {
-                        return reader;
+                    let items = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    // Sums go after the items they count.
+                    let sent = tx.send(ToWriter::Items(items)).is_ok()
+                        && full.is_none_or(|f| tx.send(ToWriter::Sums(f)).is_ok());
+                    if !sent || fatal {
+                        return (reader, sums.finish());
                     }
                 }
             }
-            let _ = tx.send(chunk);
-            reader
+            let _ = tx.send(ToWriter::Items(chunk));
+            (reader, sums.finish())
         });
         let consumed = store
             .begin_file(run_id, ordinal, name, settings)
             .and_then(|mut load| {
-                for chunk in rx.iter() {
+                load.expect_presums();
+                for msg in rx.iter() {
+                    let chunk = match msg {
+                        ToWriter::Items(chunk) => chunk,
+                        ToWriter::Sums(sums) => {
+                            load.add_presums(sums)?;
+                            continue;
+                        }
+                    };
                     for item in chunk {
                         match item {
                             Ok(it) => load.add_staged(it)?,
@@ -124,15 +138,18 @@ pub fn load_source(
             });
         // Dropping the receiver stops the parser at its next send.
         drop(rx);
-        let reader = parser
+        let (reader, last_sums) = parser
             .join()
             .map_err(|_| Error::Other(format!("{name}: the reader thread failed")))?;
         match consumed? {
-            (load, None) => Ok(Ok(load.finish(
-                &reader.sha256_hex(),
-                reader.bytes_read(),
-                shape_name(reader.shape()),
-            )?)),
+            (mut load, None) => {
+                load.set_final_presums(last_sums);
+                Ok(Ok(load.finish(
+                    &reader.sha256_hex(),
+                    reader.bytes_read(),
+                    shape_name(reader.shape()),
+                )?))
+            }
             (_rolled_back, Some(msg)) => Ok(Err(msg)),
         }
     });
@@ -148,6 +165,12 @@ pub fn load_source(
 
 /// Items per chunk sent from the parser thread.
 const CHUNK: usize = 2048;
+
+/// What the parser thread sends the SQLite thread.
+enum ToWriter {
+    Items(Vec<std::result::Result<Staged, ReadError>>),
+    Sums(Presummed),
+}
 
 fn progress_bar(ctx: &Ctx, name: &str, total: Option<u64>) -> Option<ProgressBar> {
     if !ctx.progress {

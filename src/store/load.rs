@@ -162,9 +162,69 @@ pub struct FileLoad<'a> {
     counts: FileCounts,
     /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
     touched: HashMap<String, (i64, i64)>,
-    /// Rollup changes not yet written.
+    /// Rollup changes not yet written. With `presummed`, only the writer's corrections
+    /// to the sums a `Presummer` made (see `add_presums`).
     deltas: RollupDeltas,
     index: CallIndex,
+    presummed: bool,
+    final_presums: Option<Presummed>,
+}
+
+/// Rollup contributions and burst stretches summed on the parser thread, every call
+/// counted as if it were new: the writer then only takes back the calls that turn out to
+/// be re-deliveries, which are few on a nightly load.
+#[derive(Default)]
+pub struct Presummed {
+    deltas: RollupDeltas,
+    touched: HashMap<String, (i64, i64)>,
+}
+
+/// Builds `Presummed` batches alongside a reader; hand each to `FileLoad::add_presums`
+/// after the items it counted, and the last one to `FileLoad::set_final_presums`.
+pub struct Presummer {
+    sums: Presummed,
+    short_call_ms: i64,
+    max_pending: usize,
+    pruned_before: Option<i64>,
+}
+
+impl Presummer {
+    /// `pruned_before`: the store's prune horizon (`Store::pruned_before`).
+    pub fn new(settings: &LoadSettings, pruned_before: Option<i64>) -> Presummer {
+        Presummer {
+            sums: Presummed::default(),
+            short_call_ms: settings.short_call_ms,
+            max_pending: settings.max_pending_rollups,
+            pruned_before,
+        }
+    }
+
+    /// Counts one staged item; returns the sums so far once they reach the pending limit.
+    pub fn count(&mut self, item: &Staged) -> Option<Presummed> {
+        let Staged::Call(c) = item else { return None };
+        if before_horizon(c, self.pruned_before) {
+            return None;
+        }
+        self.sums
+            .deltas
+            .add(&c.rec, c.placed, c.short, self.short_call_ms, 1);
+        touch(&mut self.sums.touched, &c.rec.our_number, c.placed);
+        (self.sums.deltas.len() >= self.max_pending).then(|| std::mem::take(&mut self.sums))
+    }
+
+    pub fn finish(self) -> Presummed {
+        self.sums
+    }
+}
+
+/// Calls from before the prune horizon are skipped (their hours keep their rollups).
+fn before_horizon(call: &PreparedCall, horizon: Option<i64>) -> bool {
+    horizon.is_some_and(|h| {
+        call.rec
+            .start_ms
+            .or(call.rec.end_ms)
+            .is_some_and(|at| at < h)
+    })
 }
 
 impl Store {
@@ -176,9 +236,7 @@ impl Store {
         name: &str,
         settings: &LoadSettings,
     ) -> Result<FileLoad<'_>> {
-        let pruned_before = self
-            .meta_get(meta::PRUNED_BEFORE_MS)?
-            .and_then(|v| v.parse().ok());
+        let pruned_before = self.pruned_before()?;
         let path = self.path().display().to_string();
         let tx = self
             .conn
@@ -190,6 +248,8 @@ impl Store {
         let index = CallIndex::open(&tx)?;
         Ok(FileLoad {
             index,
+            presummed: false,
+            final_presums: None,
             tx,
             run_id,
             ordinal,
@@ -204,9 +264,42 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The prune horizon: calls that started before it are skipped by loads.
+    pub fn pruned_before(&self) -> Result<Option<i64>> {
+        Ok(self
+            .meta_get(meta::PRUNED_BEFORE_MS)?
+            .and_then(|v| v.parse().ok()))
+    }
+}
+
 impl FileLoad<'_> {
     pub fn counts(&self) -> FileCounts {
         self.counts
+    }
+
+    /// From now on every call's contribution comes from a `Presummer` over the same
+    /// items; the load itself only records corrections.
+    pub fn expect_presums(&mut self) {
+        self.presummed = true;
+    }
+
+    /// Writes one batch of the parser thread's sums, with the corrections made so far.
+    /// Every correction is for a call counted in this batch or an earlier one, so no
+    /// rollup row ever goes below zero on the way.
+    pub fn add_presums(&mut self, mut sums: Presummed) -> Result<()> {
+        sums.deltas.merge_from(std::mem::take(&mut self.deltas));
+        sums.deltas.apply(&self.tx)?;
+        for (number, (lo, hi)) in sums.touched {
+            touch(&mut self.touched, &number, lo);
+            touch(&mut self.touched, &number, hi);
+        }
+        Ok(())
+    }
+
+    /// The sums of the last items, written by `finish` after the last batch.
+    pub fn set_final_presums(&mut self, sums: Presummed) {
+        self.final_presums = Some(sums);
     }
 
     /// Takes one reader item.
@@ -220,13 +313,7 @@ impl FileLoad<'_> {
         self.counts.read += 1;
         match item {
             Staged::Call(call) => {
-                if let Some(horizon) = self.pruned_before
-                    && call
-                        .rec
-                        .start_ms
-                        .or(call.rec.end_ms)
-                        .is_some_and(|at| at < horizon)
-                {
+                if before_horizon(&call, self.pruned_before) {
                     let _ = SkipReason::BeforePruneHorizon;
                     self.counts.skipped += 1;
                     return Ok(());
@@ -284,6 +371,7 @@ impl FileLoad<'_> {
                     self.index.filed(call.anchor);
                     let short_ms = self.settings.short_call_ms;
                     inserted(
+                        self.presummed,
                         &mut self.counts,
                         &mut self.deltas,
                         &mut self.touched,
@@ -300,7 +388,8 @@ impl FileLoad<'_> {
                 i += 1;
             }
         }
-        if self.deltas.len() >= self.settings.max_pending_rollups {
+        // Corrections alone could take rows below zero: they wait for their sums.
+        if !self.presummed && self.deltas.len() >= self.settings.max_pending_rollups {
             self.deltas.apply(&self.tx)?;
         }
         batch.clear();
@@ -329,6 +418,7 @@ impl FileLoad<'_> {
             {
                 self.index.filed(day);
                 inserted(
+                    self.presummed,
                     &mut self.counts,
                     &mut self.deltas,
                     &mut self.touched,
@@ -352,6 +442,7 @@ impl FileLoad<'_> {
                     let row = tx.last_insert_rowid();
                     self.index.add_overflow(tx, &rec.call_id, row)?;
                     inserted(
+                        self.presummed,
                         &mut self.counts,
                         &mut self.deltas,
                         &mut self.touched,
@@ -363,6 +454,11 @@ impl FileLoad<'_> {
             }
         }
         let Some(row) = found else { return Ok(()) };
+        if self.presummed {
+            // Counted as new on the parser thread: take that back first.
+            let short_ms = self.settings.short_call_ms;
+            self.deltas.add(rec, call.placed, call.short, short_ms, -1);
+        }
         let (old, old_placed, old_completeness, old_fingerprint, old_short, old_slot) = tx
             .prepare_cached(&format!(
                 "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint, short, anchor_day, call_key \
@@ -416,7 +512,12 @@ impl FileLoad<'_> {
     /// Flushes, re-detects bursts, records the file and commits.
     pub fn finish(mut self, sha256: &str, bytes: u64, shape: &str) -> Result<FileCounts> {
         self.flush()?;
-        self.deltas.apply(&self.tx)?;
+        if self.presummed {
+            let sums = self.final_presums.take().unwrap_or_default();
+            self.add_presums(sums)?;
+        } else {
+            self.deltas.apply(&self.tx)?;
+        }
         self.redetect_bursts()?;
         let c = self.counts;
         self.tx.execute(
@@ -457,8 +558,10 @@ impl FileLoad<'_> {
     }
 }
 
-/// Counts a first-time call and adds it to the rollups and the burst stretch.
+/// Counts a first-time call and adds it to the rollups and the burst stretch (unless a
+/// `Presummer` already did).
 fn inserted(
+    presummed: bool,
     counts: &mut FileCounts,
     deltas: &mut RollupDeltas,
     touched: &mut HashMap<String, (i64, i64)>,
@@ -466,6 +569,9 @@ fn inserted(
     call: &PreparedCall,
 ) {
     counts.inserted += 1;
+    if presummed {
+        return;
+    }
     deltas.add(&call.rec, call.placed, call.short, short_call_ms, 1);
     touch(touched, &call.rec.our_number, call.placed);
 }

@@ -21,7 +21,9 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::{Error, Result};
 
-pub use load::{FileCounts, FileLoad, LoadSettings, PreparedCall, Staged, stage};
+pub use load::{
+    FileCounts, FileLoad, LoadSettings, PreparedCall, Presummed, Presummer, Staged, stage,
+};
 pub use lock::WriteLock;
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};

@@ -70,6 +70,18 @@ impl RollupDeltas {
         }
     }
 
+    /// Adds every delta of `other` to this one (the writer's corrections into the sums
+    /// the parser thread made).
+    pub(crate) fn merge_from(&mut self, other: RollupDeltas) {
+        for ((id, hour), d) in other.by_number_hour {
+            let id = self.intern(&other.names[id as usize]);
+            let mine = self.by_number_hour.entry((id, hour)).or_default();
+            mine.counts.add_scaled(&d.counts, 1);
+            mine.add.extend(d.add);
+            mine.remove.extend(d.remove);
+        }
+    }
+
     /// Writes every pending delta to `number_hourly` and `fleet_hourly` (rows that sum to
     /// zero are removed, so both tables hold exactly what a rebuild would) and clears.
     pub(crate) fn apply(&mut self, tx: &Connection) -> Result<()> {
