@@ -33,14 +33,15 @@ fn shared_numbers() -> &'static Mutex<HashMap<(Id, String), NumCheck>> {
 /// One reader's cache in front of the shared one.
 pub(crate) struct Numbers {
     region: Id,
-    local: HashMap<String, NumCheck>,
+    /// Keyed by the raw text; a fast hasher, as this is looked up twice per record.
+    local: HashMap<String, NumCheck, foldhash::fast::RandomState>,
 }
 
 impl Numbers {
     pub(crate) fn new(region: Id) -> Numbers {
         Numbers {
             region,
-            local: HashMap::new(),
+            local: HashMap::default(),
         }
     }
 

@@ -2,7 +2,8 @@
 //! found again by its `call_id` through its lookup slot (`store::keys`), hourly rollups adjusted by `new - old` and bursts re-detected for
 //! the touched stretch of each number, all committed together or not at all.
 
-use std::collections::HashMap;
+/// Caller numbers are few and not attacker-chosen keys: a fast hasher, not SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -258,7 +259,7 @@ impl Store {
             pruned_before,
             batch: Vec::with_capacity(settings.batch_size),
             counts: FileCounts::default(),
-            touched: HashMap::new(),
+            touched: HashMap::default(),
             deltas: RollupDeltas::default(),
         })
     }

@@ -3,6 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+/// Interned caller numbers hash with a fast hasher (few keys, none chosen by an attacker).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
@@ -15,7 +18,7 @@ use crate::store::marks;
 pub(crate) struct RollupDeltas {
     /// Interned caller numbers: one allocation per number per file, not per call.
     names: Vec<String>,
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     /// A B-tree, not a hash map: no doubling spikes in memory as it grows.
     by_number_hour: BTreeMap<(u32, i64), Delta>,
 }
