@@ -47,9 +47,12 @@ pub fn load_settings(ctx: &Ctx, received_ms: i64) -> LoadSettings {
         bursts: ctx.settings.bursts,
         received_ms,
         batch_size: 20_000,
-        // ~250 bytes each with their attempt marks (30 MB): a day of a 20,000-number fleet
-        // (480k number-hours) is written in a few passes, not one upsert per call.
-        max_pending_rollups: 120_000,
+        // ~250 bytes each with their attempt marks (15 MB). Up to three such sets are held
+        // at once: the parser's sums, the batch being written, and the writer's corrections
+        // (as large as the sums when a file is all re-deliveries). A day of a 20,000-number
+        // fleet (240k-480k number-hours) is still written in a few passes, not one upsert
+        // per call.
+        max_pending_rollups: 60_000,
     }
 }
 
