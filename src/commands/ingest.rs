@@ -14,7 +14,7 @@ use crate::error::{Error, Result, exit};
 use crate::readers::{FileReader, InputFormat, ReadError, ReaderOptions, Shape};
 use crate::report::{self, views};
 use crate::store::{
-    FileCounts, LoadSettings, Presummed, Presummer, RunTotals, Staged, Store, stage,
+    FileCounts, LoadSettings, PresumLink, Presummed, Presummer, RunTotals, Staged, Store, stage,
 };
 
 /// Reader options from settings and flags.
@@ -82,19 +82,21 @@ pub fn load_source(
     let bar = progress_bar(ctx, name, reader.total_bytes());
     let position = AtomicU64::new(0);
     let pruned_before = store.pruned_before()?;
+    let link = PresumLink::default();
     // Parsing, validating and summing rollups on one core, SQLite on the other: the reader
     // thread sends chunks of items through a small bounded channel, so memory stays flat.
     let outcome: Result<std::result::Result<FileCounts, String>> = std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<ToWriter>(4);
         let position = &position;
+        let parser_link = link.clone();
         let parser = scope.spawn(move || {
             let mut reader = reader;
-            let mut sums = Presummer::new(settings, pruned_before);
+            let mut sums = Presummer::new(settings, pruned_before, parser_link);
             let mut chunk = Vec::with_capacity(CHUNK);
             while let Some(item) = reader.next() {
                 let fatal = item.is_err();
-                let item = item.map(|it| stage(it, settings));
-                let full = item.as_ref().ok().and_then(|it| sums.count(it));
+                let mut item = item.map(|it| stage(it, settings));
+                let full = item.as_mut().ok().and_then(|it| sums.count(it));
                 chunk.push(item);
                 if chunk.len() == CHUNK || fatal || full.is_some() {
                     position.store(reader.bytes_read(), Ordering::Relaxed);
@@ -113,7 +115,7 @@ pub fn load_source(
         let consumed = store
             .begin_file(run_id, ordinal, name, settings)
             .and_then(|mut load| {
-                load.expect_presums();
+                load.expect_presums(link);
                 for msg in rx.iter() {
                     let chunk = match msg {
                         ToWriter::Items(chunk) => chunk,

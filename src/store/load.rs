@@ -114,6 +114,8 @@ pub struct PreparedCall {
     /// Lookup slot (see `store::keys`).
     key: i64,
     anchor: i64,
+    /// Already counted as new by a `Presummer`.
+    counted: bool,
 }
 
 impl PreparedCall {
@@ -130,6 +132,7 @@ impl PreparedCall {
             unknown_reason,
             key: keys::call_key(&rec.call_id),
             anchor: keys::anchor_day(rec.start_ms),
+            counted: false,
             rec,
         }
     }
@@ -168,7 +171,27 @@ pub struct FileLoad<'a> {
     deltas: RollupDeltas,
     index: CallIndex,
     presummed: bool,
+    link: PresumLink,
     final_presums: Option<Presummed>,
+}
+
+/// What a `FileLoad` tells the `Presummer` feeding it: stop counting (the file is mostly
+/// re-deliveries, which would only be counted and taken back), and hand over the sums now
+/// (the load's own corrections have grown to the limit and wait for them).
+#[derive(Clone, Default)]
+pub struct PresumLink(std::sync::Arc<LinkState>);
+
+impl PresumLink {
+    /// True while the load has asked the parser to stop counting.
+    pub fn is_off(&self) -> bool {
+        self.0.off.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[derive(Default)]
+struct LinkState {
+    off: std::sync::atomic::AtomicBool,
+    flush_wanted: std::sync::atomic::AtomicBool,
 }
 
 /// Rollup contributions and burst stretches summed on the parser thread, every call
@@ -184,6 +207,7 @@ pub struct Presummed {
 /// after the items it counted, and the last one to `FileLoad::set_final_presums`.
 pub struct Presummer {
     sums: Presummed,
+    link: PresumLink,
     short_call_ms: i64,
     max_pending: usize,
     pruned_before: Option<i64>,
@@ -191,26 +215,33 @@ pub struct Presummer {
 
 impl Presummer {
     /// `pruned_before`: the store's prune horizon (`Store::pruned_before`).
-    pub fn new(settings: &LoadSettings, pruned_before: Option<i64>) -> Presummer {
+    pub fn new(settings: &LoadSettings, pruned_before: Option<i64>, link: PresumLink) -> Presummer {
         Presummer {
             sums: Presummed::default(),
+            link,
             short_call_ms: settings.short_call_ms,
             max_pending: settings.max_pending_rollups,
             pruned_before,
         }
     }
 
-    /// Counts one staged item; returns the sums so far once they reach the pending limit.
-    pub fn count(&mut self, item: &Staged) -> Option<Presummed> {
-        let Staged::Call(c) = item else { return None };
-        if before_horizon(c, self.pruned_before) {
-            return None;
+    /// Counts one staged item (unless the load said stop); returns the sums so far once
+    /// they reach the pending limit or the load asks for them.
+    pub fn count(&mut self, item: &mut Staged) -> Option<Presummed> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Staged::Call(c) = item
+            && !self.link.0.off.load(Relaxed)
+            && !before_horizon(c, self.pruned_before)
+        {
+            self.sums
+                .deltas
+                .add(&c.rec, c.placed, c.short, self.short_call_ms, 1);
+            touch(&mut self.sums.touched, &c.rec.our_number, c.placed);
+            c.counted = true;
         }
-        self.sums
-            .deltas
-            .add(&c.rec, c.placed, c.short, self.short_call_ms, 1);
-        touch(&mut self.sums.touched, &c.rec.our_number, c.placed);
-        (self.sums.deltas.len() >= self.max_pending).then(|| std::mem::take(&mut self.sums))
+        let wanted = self.link.0.flush_wanted.swap(false, Relaxed);
+        (wanted || self.sums.deltas.len() >= self.max_pending)
+            .then(|| std::mem::take(&mut self.sums))
     }
 
     pub fn finish(self) -> Presummed {
@@ -250,6 +281,7 @@ impl Store {
         Ok(FileLoad {
             index,
             presummed: false,
+            link: PresumLink::default(),
             final_presums: None,
             tx,
             run_id,
@@ -281,8 +313,9 @@ impl FileLoad<'_> {
 
     /// From now on every call's contribution comes from a `Presummer` over the same
     /// items; the load itself only records corrections.
-    pub fn expect_presums(&mut self) {
+    pub fn expect_presums(&mut self, link: PresumLink) {
         self.presummed = true;
+        self.link = link;
     }
 
     /// Writes one batch of the parser thread's sums, with the corrections made so far.
@@ -357,6 +390,7 @@ impl FileLoad<'_> {
         // Key order, so neighbouring inserts share index pages. Stable: two versions of one
         // call (one key) in a file are applied in file order.
         batch.sort_by_key(|c| c.key);
+        let found_before = self.counts.unchanged + self.counts.updated;
         let mut i = 0;
         while i < batch.len() {
             {
@@ -372,7 +406,6 @@ impl FileLoad<'_> {
                     self.index.filed(call.anchor);
                     let short_ms = self.settings.short_call_ms;
                     inserted(
-                        self.presummed,
                         &mut self.counts,
                         &mut self.deltas,
                         &mut self.touched,
@@ -390,7 +423,18 @@ impl FileLoad<'_> {
             }
         }
         // Corrections alone could take rows below zero: they wait for their sums.
-        if !self.presummed && self.deltas.len() >= self.settings.max_pending_rollups {
+        let full = self.deltas.len() >= self.settings.max_pending_rollups;
+        if self.presummed {
+            use std::sync::atomic::Ordering::Relaxed;
+            let found = self.counts.unchanged + self.counts.updated - found_before;
+            self.link
+                .0
+                .off
+                .store(2 * found > batch.len() as u64, Relaxed);
+            if full {
+                self.link.0.flush_wanted.store(true, Relaxed);
+            }
+        } else if full {
             self.deltas.apply(&self.tx)?;
         }
         batch.clear();
@@ -419,7 +463,6 @@ impl FileLoad<'_> {
             {
                 self.index.filed(day);
                 inserted(
-                    self.presummed,
                     &mut self.counts,
                     &mut self.deltas,
                     &mut self.touched,
@@ -443,7 +486,6 @@ impl FileLoad<'_> {
                     let row = tx.last_insert_rowid();
                     self.index.add_overflow(tx, &rec.call_id, row)?;
                     inserted(
-                        self.presummed,
                         &mut self.counts,
                         &mut self.deltas,
                         &mut self.touched,
@@ -455,7 +497,7 @@ impl FileLoad<'_> {
             }
         }
         let Some(row) = found else { return Ok(()) };
-        if self.presummed {
+        if call.counted {
             // Counted as new on the parser thread: take that back first.
             let short_ms = self.settings.short_call_ms;
             self.deltas.add(rec, call.placed, call.short, short_ms, -1);
@@ -562,7 +604,6 @@ impl FileLoad<'_> {
 /// Counts a first-time call and adds it to the rollups and the burst stretch (unless a
 /// `Presummer` already did).
 fn inserted(
-    presummed: bool,
     counts: &mut FileCounts,
     deltas: &mut RollupDeltas,
     touched: &mut HashMap<String, (i64, i64)>,
@@ -570,7 +611,7 @@ fn inserted(
     call: &PreparedCall,
 ) {
     counts.inserted += 1;
-    if presummed {
+    if call.counted {
         return;
     }
     deltas.add(&call.rec, call.placed, call.short, short_call_ms, 1);

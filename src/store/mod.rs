@@ -22,7 +22,8 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::{Error, Result};
 
 pub use load::{
-    FileCounts, FileLoad, LoadSettings, PreparedCall, Presummed, Presummer, Staged, stage,
+    FileCounts, FileLoad, LoadSettings, PreparedCall, PresumLink, Presummed, Presummer, Staged,
+    stage,
 };
 pub use lock::WriteLock;
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
