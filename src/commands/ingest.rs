@@ -47,12 +47,13 @@ pub fn load_settings(ctx: &Ctx, received_ms: i64) -> LoadSettings {
         bursts: ctx.settings.bursts,
         received_ms,
         batch_size: 20_000,
-        // ~250 bytes each with their attempt marks (15 MB). Up to three such sets are held
-        // at once: the parser's sums, the batch being written, and the writer's corrections
-        // (as large as the sums when a file is all re-deliveries). A day of a 20,000-number
-        // fleet (240k-480k number-hours) is still written in a few passes, not one upsert
-        // per call.
-        max_pending_rollups: 60_000,
+        // ~250 bytes each with their attempt marks (30 MB). Two such sets are held at once
+        // on a file of new calls (the parser's sums and the set being written); on a file of
+        // re-deliveries the parser stops counting, and the writer's corrections ask for the
+        // sums once they reach the limit. Each pass writes a row in every number's part of
+        // `number_hourly`, so a day of a 20,000-number fleet (~240k number-hours) should
+        // take two passes, not four.
+        max_pending_rollups: 120_000,
     }
 }
 
