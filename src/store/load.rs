@@ -451,7 +451,7 @@ impl FileLoad<'_> {
         let mut found = self.index.find_elsewhere(tx, &rec.call_id, key, day)?;
         if found.is_none() {
             let mut insert = tx.prepare_cached(&INSERT_CALL)?;
-            if !slot_taken
+            let fresh = !slot_taken
                 && bind_call(
                     &mut insert,
                     call,
@@ -459,9 +459,28 @@ impl FileLoad<'_> {
                     (day, Some(key)),
                     self.run_id,
                     None,
-                )? == 1
-            {
+                )? == 1;
+            if fresh {
                 self.index.filed(day);
+            } else {
+                match CallIndex::slot(tx, day, key)? {
+                    Some((row, id)) if id == rec.call_id => found = Some(row),
+                    _ => {
+                        // Another call id holds this slot: a hash collision.
+                        bind_call(
+                            &mut insert,
+                            call,
+                            call.placed,
+                            (day, None),
+                            self.run_id,
+                            None,
+                        )?;
+                        let row = tx.last_insert_rowid();
+                        self.index.add_overflow(tx, &rec.call_id, row)?;
+                    }
+                }
+            }
+            if found.is_none() {
                 inserted(
                     &mut self.counts,
                     &mut self.deltas,
@@ -470,30 +489,6 @@ impl FileLoad<'_> {
                     call,
                 );
                 return Ok(());
-            }
-            match CallIndex::slot(tx, day, key)? {
-                Some((row, id)) if id == rec.call_id => found = Some(row),
-                _ => {
-                    // Another call id holds this slot: a hash collision.
-                    bind_call(
-                        &mut insert,
-                        call,
-                        call.placed,
-                        (day, None),
-                        self.run_id,
-                        None,
-                    )?;
-                    let row = tx.last_insert_rowid();
-                    self.index.add_overflow(tx, &rec.call_id, row)?;
-                    inserted(
-                        &mut self.counts,
-                        &mut self.deltas,
-                        &mut self.touched,
-                        self.settings.short_call_ms,
-                        call,
-                    );
-                    return Ok(());
-                }
             }
         }
         let Some(row) = found else { return Ok(()) };
