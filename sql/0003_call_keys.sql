@@ -4,8 +4,8 @@
 -- nightly insert lands on a random page of it, so the cost of a night grew with the
 -- history kept. Here the index is ordered by the UTC day the call started, so one
 -- night's calls fill that day's region of the index and older days are never written.
---   anchor_day: days since the Unix epoch (UTC) of start_ms; -1 while a call has no
---               start yet (such calls are looked up across every day).
+--   anchor_day: days since the Unix epoch (UTC) of start_ms (function nh_anchor_day);
+--               -1 while a call has no start yet (looked up across every day).
 --   call_key:   xxh3-64 of call_id (function nh_call_key); NULL for the rare call whose
 --               (anchor_day, call_key) slot a different call_id already holds, which is
 --               then found through call_overflow instead.
@@ -40,7 +40,7 @@ INSERT INTO calls_v3
 SELECT call_id, direction, our_number, other_number, call_status, agent_id, disconnection_reason,
        start_ms, end_ms, duration_ms, in_voicemail, user_sentiment, call_successful, number_flags,
        placed_ms, short, completeness, fingerprint, run_id,
-       CASE WHEN start_ms IS NULL THEN -1 ELSE (start_ms - (start_ms % 86400000 + 86400000) % 86400000) / 86400000 END,
+       nh_anchor_day(start_ms),
        nh_call_key(call_id)
 FROM calls ORDER BY rowid;
 

@@ -149,7 +149,7 @@ pub fn load_source(
             .map_err(|_| Error::Other(format!("{name}: the reader thread failed")))?;
         match consumed? {
             (mut load, None) => {
-                load.set_final_presums(last_sums);
+                load.add_presums(last_sums)?;
                 Ok(Ok(load.finish(
                     &reader.sha256_hex(),
                     reader.bytes_read(),

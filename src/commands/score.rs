@@ -2,11 +2,10 @@
 //! number's risk history can be shown. Also the shared "assess everyone" step.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use crate::cli::{ScoreArgs, SummaryFormat};
 use crate::commands::Ctx;
-use std::sync::Mutex;
-
 use crate::error::{Error, Result, exit};
 use crate::health::score::{Assessment, ScoreConfig, assess};
 use crate::report::{self, Table};

@@ -56,19 +56,19 @@ pub(crate) fn anchor_day(start_ms: Option<i64>) -> i64 {
     start_ms.map_or(UNANCHORED, |s| s.div_euclid(DAY_MS))
 }
 
-/// Registers `nh_call_key(call_id)` (the migration to v3 and `check` use it).
+/// Registers `nh_call_key(call_id)` and `nh_anchor_day(start_ms)`, the same functions in
+/// SQL (the migration to v3 and `check` use them).
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function(
-        "nh_call_key",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx: &Context<'_>| {
-            Ok(match ctx.get_raw(0) {
-                rusqlite::types::ValueRef::Text(t) => Some(hash(t)),
-                _ => None,
-            })
-        },
-    )
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("nh_call_key", 1, flags, |ctx: &Context<'_>| {
+        Ok(match ctx.get_raw(0) {
+            rusqlite::types::ValueRef::Text(t) => Some(hash(t)),
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("nh_anchor_day", 1, flags, |ctx: &Context<'_>| {
+        Ok(anchor_day(ctx.get_raw(0).as_i64_or_null()?))
+    })
 }
 
 /// Per-load lookup state: which of the rare places a call can be besides its own slot
@@ -225,7 +225,7 @@ pub(crate) fn key_mismatches(conn: &Connection) -> rusqlite::Result<i64> {
         "SELECT (SELECT count(*) FROM calls WHERE \
                  (call_key IS NOT NULL AND call_key != nh_call_key(call_id)) \
               OR (call_key IS NULL AND rowid NOT IN (SELECT call FROM call_overflow)) \
-              OR (start_ms IS NOT NULL AND anchor_day != (start_ms - (start_ms % 86400000 + 86400000) % 86400000) / 86400000)) \
+              OR (start_ms IS NOT NULL AND anchor_day != nh_anchor_day(start_ms))) \
               + (SELECT count(*) FROM call_overflow o LEFT JOIN calls c ON c.rowid = o.call \
                  WHERE c.call_id IS NOT o.call_id)",
         [],
@@ -263,15 +263,18 @@ mod tests {
             .query_row("SELECT nh_call_key('call_x')", [], |r| r.get(0))
             .unwrap();
         assert_eq!(k, call_key("call_x"));
-        for s in [0i64, 1, DAY_MS - 1, DAY_MS, 1_795_262_400_369] {
+        for s in [
+            None,
+            Some(0i64),
+            Some(1),
+            Some(DAY_MS - 1),
+            Some(DAY_MS),
+            Some(1_795_262_400_369),
+        ] {
             let d: i64 = conn
-                .query_row(
-                    "SELECT (?1 - (?1 % 86400000 + 86400000) % 86400000) / 86400000",
-                    [s],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT nh_anchor_day(?1)", [s], |r| r.get(0))
                 .unwrap();
-            assert_eq!(d, anchor_day(Some(s)), "{s}");
+            assert_eq!(d, anchor_day(s), "{s:?}");
         }
     }
 }

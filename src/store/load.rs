@@ -1,9 +1,7 @@
 //! Loading one file's records: one transaction per file, batches sorted by key, each call
-//! found again by its `call_id` through its lookup slot (`store::keys`), hourly rollups adjusted by `new - old` and bursts re-detected for
-//! the touched stretch of each number, all committed together or not at all.
-
-/// Caller numbers are few and not attacker-chosen keys: a fast hasher, not SipHash.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+//! found again by its `call_id` through its lookup slot (`store::keys`), hourly rollups
+//! adjusted by `new - old` and bursts re-detected for the touched stretch of each number,
+//! all committed together or not at all.
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -16,6 +14,9 @@ use crate::store::keys::{self, CallIndex};
 use crate::store::marks;
 use crate::store::rollups::RollupDeltas;
 use crate::store::{Store, meta};
+
+/// Caller numbers are few and not attacker-chosen keys: a fast hasher, not SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What loading needs to know besides the records.
 #[derive(Debug, Clone)]
@@ -74,6 +75,14 @@ static INSERT_CALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         "INSERT INTO calls ({CALL_COLUMNS}, placed_ms, short, completeness, fingerprint, run_id, anchor_day, call_key) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
          ON CONFLICT (anchor_day, call_key) DO NOTHING"
+    )
+});
+
+/// The stored version of a call the loader found, by row.
+static SELECT_STORED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint, short, anchor_day, call_key \
+         FROM calls WHERE rowid = ?1"
     )
 });
 
@@ -166,13 +175,12 @@ pub struct FileLoad<'a> {
     counts: FileCounts,
     /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
     touched: HashMap<String, (i64, i64)>,
-    /// Rollup changes not yet written. With `presummed`, only the writer's corrections
-    /// to the sums a `Presummer` made (see `add_presums`).
+    /// Rollup changes not yet written. With a `presums` link, the writer's corrections to
+    /// the sums a `Presummer` made, and the calls it did not count (see `add_presums`).
     deltas: RollupDeltas,
     index: CallIndex,
-    presummed: bool,
-    link: PresumLink,
-    final_presums: Option<Presummed>,
+    /// Set when a `Presummer` sums contributions ahead (`expect_presums`).
+    presums: Option<PresumLink>,
 }
 
 /// What a `FileLoad` tells the `Presummer` feeding it: stop counting (the file is mostly
@@ -203,8 +211,8 @@ pub struct Presummed {
     touched: HashMap<String, (i64, i64)>,
 }
 
-/// Builds `Presummed` batches alongside a reader; hand each to `FileLoad::add_presums`
-/// after the items it counted, and the last one to `FileLoad::set_final_presums`.
+/// Builds `Presummed` batches alongside a reader; hand each (the last one too) to
+/// `FileLoad::add_presums` after the items it counted.
 pub struct Presummer {
     sums: Presummed,
     link: PresumLink,
@@ -239,7 +247,9 @@ impl Presummer {
             touch(&mut self.sums.touched, &c.rec.our_number, c.placed);
             c.counted = true;
         }
-        let wanted = self.link.0.flush_wanted.swap(false, Relaxed);
+        // A plain load first: the swap (a locked write) only when the load asked.
+        let flag = &self.link.0.flush_wanted;
+        let wanted = flag.load(Relaxed) && flag.swap(false, Relaxed);
         (wanted || self.sums.deltas.len() >= self.max_pending)
             .then(|| std::mem::take(&mut self.sums))
     }
@@ -280,9 +290,7 @@ impl Store {
         let index = CallIndex::open(&tx)?;
         Ok(FileLoad {
             index,
-            presummed: false,
-            link: PresumLink::default(),
-            final_presums: None,
+            presums: None,
             tx,
             run_id,
             ordinal,
@@ -314,13 +322,13 @@ impl FileLoad<'_> {
     /// From now on every call's contribution comes from a `Presummer` over the same
     /// items; the load itself only records corrections.
     pub fn expect_presums(&mut self, link: PresumLink) {
-        self.presummed = true;
-        self.link = link;
+        self.presums = Some(link);
     }
 
     /// Writes one batch of the parser thread's sums, with the corrections made so far.
     /// Every correction is for a call counted in this batch or an earlier one, so no
-    /// rollup row ever goes below zero on the way.
+    /// rollup row ever goes below zero on the way. Corrections still to come (calls not
+    /// yet written) are applied by later batches or by `finish`.
     pub fn add_presums(&mut self, mut sums: Presummed) -> Result<()> {
         sums.deltas.merge_from(std::mem::take(&mut self.deltas));
         sums.deltas.apply(&self.tx)?;
@@ -329,11 +337,6 @@ impl FileLoad<'_> {
             touch(&mut self.touched, &number, hi);
         }
         Ok(())
-    }
-
-    /// The sums of the last items, written by `finish` after the last batch.
-    pub fn set_final_presums(&mut self, sums: Presummed) {
-        self.final_presums = Some(sums);
     }
 
     /// Takes one reader item.
@@ -393,14 +396,17 @@ impl FileLoad<'_> {
         let found_before = self.counts.unchanged + self.counts.updated;
         let mut i = 0;
         while i < batch.len() {
+            // The common case, a call seen for the first time: one insert into its slot.
+            let mut refused = false;
             {
-                // The common case, a call seen for the first time: one insert into its slot.
                 let mut insert = self.tx.prepare_cached(&INSERT_CALL)?;
                 while let Some(call) = batch.get(i) {
+                    if !self.index.only_in_own_slot(call.anchor) {
+                        break;
+                    }
                     let slot = (call.anchor, Some(call.key));
-                    if !self.index.only_in_own_slot(call.anchor)
-                        || bind_call(&mut insert, call, call.placed, slot, self.run_id, None)? != 1
-                    {
+                    if bind_call(&mut insert, call, call.placed, slot, self.run_id, None)? != 1 {
+                        refused = true;
                         break;
                     }
                     self.index.filed(call.anchor);
@@ -415,24 +421,20 @@ impl FileLoad<'_> {
                     i += 1;
                 }
             }
+            // Stopped by a taken slot, or by a call that may be stored elsewhere.
             if let Some(call) = batch.get(i) {
-                // Stopped by a taken slot, or a call that may be stored elsewhere.
-                let slot_taken = self.index.only_in_own_slot(call.anchor);
-                self.write_call(call, slot_taken)?;
+                self.write_call(call, refused)?;
                 i += 1;
             }
         }
         // Corrections alone could take rows below zero: they wait for their sums.
         let full = self.deltas.len() >= self.settings.max_pending_rollups;
-        if self.presummed {
+        if let Some(link) = &self.presums {
             use std::sync::atomic::Ordering::Relaxed;
             let found = self.counts.unchanged + self.counts.updated - found_before;
-            self.link
-                .0
-                .off
-                .store(2 * found > batch.len() as u64, Relaxed);
+            link.0.off.store(2 * found > batch.len() as u64, Relaxed);
             if full {
-                self.link.0.flush_wanted.store(true, Relaxed);
+                link.0.flush_wanted.store(true, Relaxed);
             }
         } else if full {
             self.deltas.apply(&self.tx)?;
@@ -446,63 +448,33 @@ impl FileLoad<'_> {
     /// `slot_taken`: an insert into its own slot was already refused.
     fn write_call(&mut self, call: &PreparedCall, slot_taken: bool) -> Result<()> {
         let rec = &*call.rec;
+        let found =
+            match self
+                .index
+                .find_elsewhere(&self.tx, &rec.call_id, call.key, call.anchor)?
+            {
+                Some(row) => Some(row),
+                None => self.insert_new(call, slot_taken)?,
+            };
+        let Some(row) = found else {
+            let short_ms = self.settings.short_call_ms;
+            inserted(
+                &mut self.counts,
+                &mut self.deltas,
+                &mut self.touched,
+                short_ms,
+                call,
+            );
+            return Ok(());
+        };
         let tx = &self.tx;
-        let (key, day) = (call.key, call.anchor);
-        let mut found = self.index.find_elsewhere(tx, &rec.call_id, key, day)?;
-        if found.is_none() {
-            let mut insert = tx.prepare_cached(&INSERT_CALL)?;
-            let fresh = !slot_taken
-                && bind_call(
-                    &mut insert,
-                    call,
-                    call.placed,
-                    (day, Some(key)),
-                    self.run_id,
-                    None,
-                )? == 1;
-            if fresh {
-                self.index.filed(day);
-            } else {
-                match CallIndex::slot(tx, day, key)? {
-                    Some((row, id)) if id == rec.call_id => found = Some(row),
-                    _ => {
-                        // Another call id holds this slot: a hash collision.
-                        bind_call(
-                            &mut insert,
-                            call,
-                            call.placed,
-                            (day, None),
-                            self.run_id,
-                            None,
-                        )?;
-                        let row = tx.last_insert_rowid();
-                        self.index.add_overflow(tx, &rec.call_id, row)?;
-                    }
-                }
-            }
-            if found.is_none() {
-                inserted(
-                    &mut self.counts,
-                    &mut self.deltas,
-                    &mut self.touched,
-                    self.settings.short_call_ms,
-                    call,
-                );
-                return Ok(());
-            }
-        }
-        let Some(row) = found else { return Ok(()) };
         if call.counted {
             // Counted as new on the parser thread: take that back first.
             let short_ms = self.settings.short_call_ms;
             self.deltas.add(rec, call.placed, call.short, short_ms, -1);
         }
-        let (old, old_placed, old_completeness, old_fingerprint, old_short, old_slot) = tx
-            .prepare_cached(&format!(
-                "SELECT {CALL_COLUMNS}, placed_ms, completeness, fingerprint, short, anchor_day, call_key \
-                 FROM calls WHERE rowid = ?1"
-            ))?
-            .query_row([row], |r| {
+        let (old, old_placed, old_completeness, old_fingerprint, old_short, old_slot) =
+            tx.prepare_cached(&SELECT_STORED)?.query_row([row], |r| {
                 Ok((
                     call_from_row(r)?,
                     r.get::<_, i64>(14)?,
@@ -537,6 +509,43 @@ impl FileLoad<'_> {
         Ok(())
     }
 
+    /// Stores a call found nowhere else: in its own slot, or, when another id holds the
+    /// slot (a hash collision), with no key and listed in `call_overflow`. Returns the row
+    /// when the slot holds this very call instead (nothing is written then).
+    fn insert_new(&mut self, call: &PreparedCall, slot_taken: bool) -> Result<Option<i64>> {
+        let (key, day) = (call.key, call.anchor);
+        let mut insert = self.tx.prepare_cached(&INSERT_CALL)?;
+        if !slot_taken
+            && bind_call(
+                &mut insert,
+                call,
+                call.placed,
+                (day, Some(key)),
+                self.run_id,
+                None,
+            )? == 1
+        {
+            self.index.filed(day);
+            return Ok(None);
+        }
+        match CallIndex::slot(&self.tx, day, key)? {
+            Some((row, id)) if id == call.rec.call_id => Ok(Some(row)),
+            _ => {
+                bind_call(
+                    &mut insert,
+                    call,
+                    call.placed,
+                    (day, None),
+                    self.run_id,
+                    None,
+                )?;
+                let row = self.tx.last_insert_rowid();
+                self.index.add_overflow(&self.tx, &call.rec.call_id, row)?;
+                Ok(None)
+            }
+        }
+    }
+
     /// Re-detects bursts over each touched number's changed stretch.
     fn redetect_bursts(&self) -> Result<()> {
         let mut numbers: Vec<(&String, &(i64, i64))> = self.touched.iter().collect();
@@ -550,12 +559,9 @@ impl FileLoad<'_> {
     /// Flushes, re-detects bursts, records the file and commits.
     pub fn finish(mut self, sha256: &str, bytes: u64, shape: &str) -> Result<FileCounts> {
         self.flush()?;
-        if self.presummed {
-            let sums = self.final_presums.take().unwrap_or_default();
-            self.add_presums(sums)?;
-        } else {
-            self.deltas.apply(&self.tx)?;
-        }
+        // With presums, every sum was handed over before this; what is left are corrections
+        // to them, written after them.
+        self.deltas.apply(&self.tx)?;
         self.redetect_bursts()?;
         let c = self.counts;
         self.tx.execute(

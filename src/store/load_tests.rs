@@ -582,7 +582,7 @@ fn load_presummed(store: &mut Store, items: Vec<Item>) -> (crate::store::FileCou
     for s in chunk {
         l.add_staged(s).unwrap();
     }
-    l.set_final_presums(sums.finish());
+    l.add_presums(sums.finish()).unwrap();
     let off = link.is_off();
     (l.finish("abc", 10, "ndjson_calls").unwrap(), off)
 }

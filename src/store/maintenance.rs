@@ -106,10 +106,7 @@ impl Store {
     /// Recomputes `short` flags, hourly rollups and bursts from the raw calls with the given
     /// cut-offs, in one transaction; rollups older than the prune horizon are kept as they are.
     pub fn rebuild(&mut self, short_call_ms: i64, bursts: &BurstConfig) -> Result<u64> {
-        let horizon: i64 = self
-            .meta_get(meta::PRUNED_BEFORE_MS)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(i64::MIN);
+        let horizon = self.pruned_before()?.unwrap_or(i64::MIN);
         let horizon_hour = if horizon == i64::MIN {
             i64::MIN
         } else {
@@ -214,10 +211,7 @@ impl Store {
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.wrap(e))?;
-        let horizon: i64 = self
-            .meta_get(meta::PRUNED_BEFORE_MS)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(i64::MIN);
+        let horizon = self.pruned_before()?.unwrap_or(i64::MIN);
         let wrap = |e| self.wrap(e);
         let fleet_off = fleet_mismatches(&self.conn).map_err(wrap)?;
         let marks_off = marks_mismatches(&self.conn, horizon).map_err(wrap)?;
