@@ -172,12 +172,10 @@ pub struct FileLoad<'a> {
     settings: LoadSettings,
     pruned_before: Option<i64>,
     batch: Vec<PreparedCall>,
-    counts: FileCounts,
-    /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
-    touched: HashMap<String, (i64, i64)>,
-    /// Rollup changes not yet written. With a `presums` link, the writer's corrections to
-    /// the sums a `Presummer` made, and the calls it did not count (see `add_presums`).
-    deltas: RollupDeltas,
+    /// Counts, and rollup changes and burst stretches not yet written. With a `presums`
+    /// link, the writer's corrections to the sums a `Presummer` made, and the calls it did
+    /// not count (see `add_presums`).
+    tally: Tally,
     index: CallIndex,
     /// Set when a `Presummer` sums contributions ahead (`expect_presums`).
     presums: Option<PresumLink>,
@@ -208,7 +206,34 @@ struct LinkState {
 #[derive(Default)]
 pub struct Presummed {
     deltas: RollupDeltas,
+    /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
     touched: HashMap<String, (i64, i64)>,
+}
+
+impl Presummed {
+    /// Adds a call as new: its contribution, and its moment to its number's stretch.
+    fn count_new(&mut self, call: &PreparedCall, short_call_ms: i64) {
+        self.deltas
+            .add(&call.rec, call.placed, call.short, short_call_ms, 1);
+        touch(&mut self.touched, &call.rec.our_number, call.placed);
+    }
+}
+
+/// A load's counts and the rollup changes it has not written yet.
+#[derive(Default)]
+struct Tally {
+    counts: FileCounts,
+    pending: Presummed,
+}
+
+impl Tally {
+    /// Counts a first-time call, and adds it to the sums unless a `Presummer` did.
+    fn inserted(&mut self, call: &PreparedCall, short_call_ms: i64) {
+        self.counts.inserted += 1;
+        if !call.counted {
+            self.pending.count_new(call, short_call_ms);
+        }
+    }
 }
 
 /// Builds `Presummed` batches alongside a reader; hand each (the last one too) to
@@ -241,10 +266,7 @@ impl Presummer {
             && !self.link.0.off.load(Relaxed)
             && !before_horizon(c, self.pruned_before)
         {
-            self.sums
-                .deltas
-                .add(&c.rec, c.placed, c.short, self.short_call_ms, 1);
-            touch(&mut self.sums.touched, &c.rec.our_number, c.placed);
+            self.sums.count_new(c, self.short_call_ms);
             c.counted = true;
         }
         // A plain load first: the swap (a locked write) only when the load asked.
@@ -298,9 +320,7 @@ impl Store {
             settings: settings.clone(),
             pruned_before,
             batch: Vec::with_capacity(settings.batch_size),
-            counts: FileCounts::default(),
-            touched: HashMap::default(),
-            deltas: RollupDeltas::default(),
+            tally: Tally::default(),
         })
     }
 }
@@ -316,7 +336,7 @@ impl Store {
 
 impl FileLoad<'_> {
     pub fn counts(&self) -> FileCounts {
-        self.counts
+        self.tally.counts
     }
 
     /// From now on every call's contribution comes from a `Presummer` over the same
@@ -330,11 +350,12 @@ impl FileLoad<'_> {
     /// rollup row ever goes below zero on the way. Corrections still to come (calls not
     /// yet written) are applied by later batches or by `finish`.
     pub fn add_presums(&mut self, mut sums: Presummed) -> Result<()> {
-        sums.deltas.merge_from(std::mem::take(&mut self.deltas));
+        sums.deltas
+            .merge_from(std::mem::take(&mut self.tally.pending.deltas));
         sums.deltas.apply(&self.tx)?;
         for (number, (lo, hi)) in sums.touched {
-            touch(&mut self.touched, &number, lo);
-            touch(&mut self.touched, &number, hi);
+            touch(&mut self.tally.pending.touched, &number, lo);
+            touch(&mut self.tally.pending.touched, &number, hi);
         }
         Ok(())
     }
@@ -347,25 +368,25 @@ impl FileLoad<'_> {
 
     /// Takes one item prepared by `stage`.
     pub fn add_staged(&mut self, item: Staged) -> Result<()> {
-        self.counts.read += 1;
+        self.tally.counts.read += 1;
         match item {
             Staged::Call(call) => {
                 if before_horizon(&call, self.pruned_before) {
                     let _ = SkipReason::BeforePruneHorizon;
-                    self.counts.skipped += 1;
+                    self.tally.counts.skipped += 1;
                     return Ok(());
                 }
                 if call.unknown_reason {
-                    self.counts.unknown_reasons += 1;
+                    self.tally.counts.unknown_reasons += 1;
                 }
                 self.batch.push(call);
                 if self.batch.len() >= self.settings.batch_size {
                     self.flush()?;
                 }
             }
-            Staged::Skipped => self.counts.skipped += 1,
+            Staged::Skipped => self.tally.counts.skipped += 1,
             Staged::Rejected(rej) => {
-                self.counts.rejected += 1;
+                self.tally.counts.rejected += 1;
                 self.tx
                     .prepare_cached(
                         "INSERT INTO rejects (run_id, file, line, record, field, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -393,7 +414,7 @@ impl FileLoad<'_> {
         // Key order, so neighbouring inserts share index pages. Stable: two versions of one
         // call (one key) in a file are applied in file order.
         batch.sort_by_key(|c| c.key);
-        let found_before = self.counts.unchanged + self.counts.updated;
+        let found_before = self.tally.counts.unchanged + self.tally.counts.updated;
         let mut i = 0;
         while i < batch.len() {
             // The common case, a call seen for the first time: one insert into its slot.
@@ -411,13 +432,7 @@ impl FileLoad<'_> {
                     }
                     self.index.filed(call.anchor);
                     let short_ms = self.settings.short_call_ms;
-                    inserted(
-                        &mut self.counts,
-                        &mut self.deltas,
-                        &mut self.touched,
-                        short_ms,
-                        call,
-                    );
+                    self.tally.inserted(call, short_ms);
                     i += 1;
                 }
             }
@@ -428,16 +443,16 @@ impl FileLoad<'_> {
             }
         }
         // Corrections alone could take rows below zero: they wait for their sums.
-        let full = self.deltas.len() >= self.settings.max_pending_rollups;
+        let full = self.tally.pending.deltas.len() >= self.settings.max_pending_rollups;
         if let Some(link) = &self.presums {
             use std::sync::atomic::Ordering::Relaxed;
-            let found = self.counts.unchanged + self.counts.updated - found_before;
+            let found = self.tally.counts.unchanged + self.tally.counts.updated - found_before;
             link.0.off.store(2 * found > batch.len() as u64, Relaxed);
             if full {
                 link.0.flush_wanted.store(true, Relaxed);
             }
         } else if full {
-            self.deltas.apply(&self.tx)?;
+            self.tally.pending.deltas.apply(&self.tx)?;
         }
         batch.clear();
         self.batch = batch;
@@ -458,20 +473,17 @@ impl FileLoad<'_> {
             };
         let Some(row) = found else {
             let short_ms = self.settings.short_call_ms;
-            inserted(
-                &mut self.counts,
-                &mut self.deltas,
-                &mut self.touched,
-                short_ms,
-                call,
-            );
+            self.tally.inserted(call, short_ms);
             return Ok(());
         };
         let tx = &self.tx;
         if call.counted {
             // Counted as new on the parser thread: take that back first.
             let short_ms = self.settings.short_call_ms;
-            self.deltas.add(rec, call.placed, call.short, short_ms, -1);
+            self.tally
+                .pending
+                .deltas
+                .add(rec, call.placed, call.short, short_ms, -1);
         }
         let (old, old_placed, old_completeness, old_fingerprint, old_short, old_slot) =
             tx.prepare_cached(&SELECT_STORED)?.query_row([row], |r| {
@@ -485,7 +497,7 @@ impl FileLoad<'_> {
                 ))
             })?;
         if old_fingerprint == call.fingerprint || call.completeness < old_completeness {
-            self.counts.unchanged += 1;
+            self.tally.counts.unchanged += 1;
             return Ok(());
         }
         // A version without timestamps keeps the moment the call was first placed at.
@@ -500,12 +512,18 @@ impl FileLoad<'_> {
              completeness = ?17, fingerprint = ?18, run_id = ?19, anchor_day = ?20, call_key = ?21 WHERE rowid = ?22",
         )?;
         bind_call(&mut update, call, placed, slot, self.run_id, Some(row))?;
-        self.counts.updated += 1;
+        self.tally.counts.updated += 1;
         let short_ms = self.settings.short_call_ms;
-        self.deltas.add(&old, old_placed, old_short, short_ms, -1);
-        self.deltas.add(rec, placed, call.short, short_ms, 1);
-        touch(&mut self.touched, &old.our_number, old_placed);
-        touch(&mut self.touched, &rec.our_number, placed);
+        self.tally
+            .pending
+            .deltas
+            .add(&old, old_placed, old_short, short_ms, -1);
+        self.tally
+            .pending
+            .deltas
+            .add(rec, placed, call.short, short_ms, 1);
+        touch(&mut self.tally.pending.touched, &old.our_number, old_placed);
+        touch(&mut self.tally.pending.touched, &rec.our_number, placed);
         Ok(())
     }
 
@@ -548,7 +566,7 @@ impl FileLoad<'_> {
 
     /// Re-detects bursts over each touched number's changed stretch.
     fn redetect_bursts(&self) -> Result<()> {
-        let mut numbers: Vec<(&String, &(i64, i64))> = self.touched.iter().collect();
+        let mut numbers: Vec<(&String, &(i64, i64))> = self.tally.pending.touched.iter().collect();
         numbers.sort();
         for (number, &(lo, hi)) in numbers {
             redetect_number(&self.tx, number, lo, hi, &self.settings.bursts)?;
@@ -561,9 +579,9 @@ impl FileLoad<'_> {
         self.flush()?;
         // With presums, every sum was handed over before this; what is left are corrections
         // to them, written after them.
-        self.deltas.apply(&self.tx)?;
+        self.tally.pending.deltas.apply(&self.tx)?;
         self.redetect_bursts()?;
-        let c = self.counts;
+        let c = self.tally.counts;
         self.tx.execute(
             "INSERT INTO run_files (run_id, ordinal, name, sha256, bytes, shape, read, inserted, updated, unchanged, skipped, rejected, status) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'ok')",
@@ -600,23 +618,6 @@ impl FileLoad<'_> {
         self.tx.commit()?;
         Ok(c)
     }
-}
-
-/// Counts a first-time call and adds it to the rollups and the burst stretch (unless a
-/// `Presummer` already did).
-fn inserted(
-    counts: &mut FileCounts,
-    deltas: &mut RollupDeltas,
-    touched: &mut HashMap<String, (i64, i64)>,
-    short_call_ms: i64,
-    call: &PreparedCall,
-) {
-    counts.inserted += 1;
-    if call.counted {
-        return;
-    }
-    deltas.add(&call.rec, call.placed, call.short, short_call_ms, 1);
-    touch(touched, &call.rec.our_number, call.placed);
 }
 
 /// Binds a call's columns (`?1`..`?21`, and the row as `?22` for an update) and runs
