@@ -31,6 +31,7 @@ pub fn assess_store(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<V
         only: None,
         descending,
     };
+    let bursts = store.scan_bursts(&scan(false))?;
     // The highest number the ascending reader took, the lowest the descending one took.
     let claims: Mutex<(Option<String>, Option<String>)> = Mutex::new((None, None));
     let claim = |number: &str, descending: bool| -> bool {
@@ -52,6 +53,7 @@ pub fn assess_store(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<V
         let mut out = Vec::new();
         s.stream_histories(
             &scan(descending),
+            &bursts,
             |n| claim(n, descending),
             |h| {
                 out.push(assess(&h, &fleet, cfg, as_of_ms));

@@ -104,22 +104,24 @@ impl Store {
             only,
             descending: false,
         };
-        self.stream_histories(&scan, |_| true, |h| f(&fleet, h))?;
+        let bursts = self.scan_bursts(&scan)?;
+        self.stream_histories(&scan, &bursts, |_| true, |h| f(&fleet, h))?;
         Ok(fleet)
     }
 
-    /// Streams number histories in number order (or reverse order), calling `claim` as each
-    /// new number starts: when it returns false the stream stops (two readers walking the
-    /// table from both ends use it to meet in the middle without overlap).
+    /// Streams number histories in number order (or reverse order), with their bursts from
+    /// `bursts` (`scan_bursts`, read once however many readers share it), calling `claim`
+    /// as each new number starts: when it returns false the stream stops (two readers
+    /// walking the table from both ends use it to meet in the middle without overlap).
     pub fn stream_histories(
         &self,
         scan: &HistoryScan<'_>,
+        bursts: &HashMap<String, Vec<Burst>>,
         mut claim: impl FnMut(&str) -> bool,
         mut f: impl FnMut(NumberHistory) -> Result<()>,
     ) -> Result<()> {
         let end = end_hour_exclusive(scan.as_of_ms);
         let start = end - scan.lookback_days * 24;
-        let mut bursts = self.bursts_in(start * HOUR_MS, scan.as_of_ms, scan.only)?;
         let order = if scan.descending { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT number, hour, {} FROM number_hourly WHERE hour < ?1 AND (?2 IS NULL OR number = ?2) \
@@ -135,7 +137,7 @@ impl Store {
             if scan.descending {
                 done.hours.reverse();
             }
-            done.bursts = bursts.remove(&done.number).unwrap_or_default();
+            done.bursts = bursts.get(&done.number).cloned().unwrap_or_default();
             f(done)
         };
         while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
@@ -181,15 +183,12 @@ impl Store {
         Ok(())
     }
 
-    /// Bursts starting in `[since_ms, until_ms)`, by number, each sorted by start.
-    fn bursts_in(
-        &self,
-        since_ms: i64,
-        until_ms: i64,
-        only: Option<&str>,
-    ) -> Result<HashMap<String, Vec<Burst>>> {
+    /// The bursts a scan's histories carry (starting in its lookback window), by number,
+    /// each sorted by start.
+    pub fn scan_bursts(&self, scan: &HistoryScan<'_>) -> Result<HashMap<String, Vec<Burst>>> {
+        let since_ms = (end_hour_exclusive(scan.as_of_ms) - scan.lookback_days * 24) * HOUR_MS;
         let mut bursts: HashMap<String, Vec<Burst>> = HashMap::new();
-        for b in self.list_bursts(only, Some(since_ms), Some(until_ms))? {
+        for b in self.list_bursts(scan.only, Some(since_ms), Some(scan.as_of_ms))? {
             bursts.entry(b.number).or_default().push(Burst {
                 start_ms: b.start_ms,
                 end_ms: b.end_ms,
