@@ -2,7 +2,9 @@
 //! decompress gzip transparently, and replay bytes peeked during shape detection.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
@@ -10,9 +12,79 @@ use sha2::{Digest, Sha256};
 /// Read buffer size for every layer.
 pub(crate) const BUF_BYTES: usize = 64 * 1024;
 
+/// Past this many bytes the rest of an input is hashed on a helper thread.
+const HASH_ON_HELPER_AFTER: u64 = 4 << 20;
+/// Blocks queued for the helper (at most 64 x 64 KiB in memory).
+const HASH_QUEUE_BLOCKS: usize = 64;
+
+/// Where the SHA-256 of the raw input is computed. Hashing a 1.6 GB file takes about a
+/// second, the parser thread's largest single cost, so a large input is hashed alongside
+/// the parser on a helper thread, on a copy of each block.
+enum Hashing {
+    Here(Sha256),
+    Helper {
+        blocks: SyncSender<Vec<u8>>,
+        done: JoinHandle<Sha256>,
+    },
+    /// The helper thread failed (it cannot, short of running out of memory).
+    Lost,
+}
+
+impl Hashing {
+    fn update(&mut self, bytes: &[u8], total: u64) {
+        match self {
+            Hashing::Here(h) => {
+                h.update(bytes);
+                if total > HASH_ON_HELPER_AFTER {
+                    let h = std::mem::take(h);
+                    *self = Hashing::start_helper(h);
+                }
+            }
+            Hashing::Helper { blocks, .. } => {
+                if blocks.send(bytes.to_vec()).is_err() {
+                    *self = Hashing::Lost;
+                }
+            }
+            Hashing::Lost => {}
+        }
+    }
+
+    fn start_helper(mut h: Sha256) -> Hashing {
+        let (blocks, queue) = sync_channel::<Vec<u8>>(HASH_QUEUE_BLOCKS);
+        let spawned = std::thread::Builder::new()
+            .name("sha256".into())
+            .spawn(move || {
+                for b in queue {
+                    h.update(&b);
+                }
+                h
+            });
+        match spawned {
+            Ok(done) => Hashing::Helper { blocks, done },
+            Err(_) => Hashing::Lost,
+        }
+    }
+
+    /// The hash so far, waiting for the helper if one runs (hashing then continues here).
+    fn digest(&mut self) -> Option<Sha256> {
+        if let Hashing::Helper { .. } = self
+            && let Hashing::Helper { blocks, done } = std::mem::replace(self, Hashing::Lost)
+        {
+            drop(blocks);
+            if let Ok(h) = done.join() {
+                *self = Hashing::Here(h);
+            }
+        }
+        match self {
+            Hashing::Here(h) => Some(h.clone()),
+            _ => None,
+        }
+    }
+}
+
 struct RawState {
     inner: Box<dyn Read + Send>,
-    hasher: Sha256,
+    hashing: Hashing,
     bytes: u64,
     /// The input has reported its end once; it is not read again (a terminal on stdin
     /// would wait for a second end-of-file).
@@ -29,7 +101,7 @@ impl Raw {
     pub(crate) fn new(inner: Box<dyn Read + Send>) -> Raw {
         Raw(Arc::new(Mutex::new(RawState {
             inner,
-            hasher: Sha256::new(),
+            hashing: Hashing::Here(Sha256::new()),
             bytes: 0,
             eof: false,
         })))
@@ -44,9 +116,13 @@ impl Raw {
         self.state().bytes
     }
 
+    /// The SHA-256 of everything read so far, or "unavailable" if the hashing thread
+    /// failed.
     pub(crate) fn sha256_hex(&self) -> String {
-        let digest = self.state().hasher.clone().finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        match self.state().hashing.digest() {
+            Some(h) => h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+            None => "unavailable".to_string(),
+        }
     }
 
     /// Reads (and hashes) everything left in the raw input, without buffering it.
@@ -73,8 +149,9 @@ impl Read for Raw {
         let n = s.inner.read(buf)?;
         s.eof = n == 0;
         let got = buf.get(..n).unwrap_or_default();
-        s.hasher.update(got);
         s.bytes += n as u64;
+        let total = s.bytes;
+        s.hashing.update(got, total);
         Ok(n)
     }
 }
@@ -190,6 +267,34 @@ mod tests {
             raw.sha256_hex(),
             "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
         );
+    }
+
+    #[test]
+    fn large_inputs_hash_the_same_on_the_helper_thread() {
+        let data: Vec<u8> = (0..(HASH_ON_HELPER_AFTER as usize * 3 + 12_345))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let raw = Raw::new(Box::new(io::Cursor::new(data.clone())));
+        let (mut s, _) = decoded(raw.clone(), false).unwrap();
+        let mut half = vec![0u8; data.len() / 2];
+        s.read_exact(&mut half).unwrap();
+        assert!(matches!(raw.state().hashing, Hashing::Helper { .. }));
+        // Asking midway waits for the helper, then hashing goes on on this thread.
+        let read_then = raw.bytes_read() as usize;
+        let midway = raw.sha256_hex();
+        raw.drain().unwrap();
+        let whole = raw.sha256_hex();
+        let hex = |d: &[u8]| -> String {
+            Sha256::digest(d)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(whole, hex(&data));
+        assert_eq!(raw.bytes_read(), data.len() as u64);
+        // The midway digest covers what the raw layer had read then.
+        assert!(read_then >= half.len());
+        assert_eq!(midway, hex(&data[..read_then]));
     }
 
     #[test]

@@ -12,11 +12,9 @@ use crate::health::taxonomy::{ReasonClass, classify};
 use crate::model::{CallRecord, Direction, Item, Reject, SkipReason};
 use crate::store::keys::{self, CallIndex};
 use crate::store::marks;
+use crate::store::raw_statement::{Param, RawStatement};
 use crate::store::rollups::RollupDeltas;
 use crate::store::{Store, meta};
-
-/// Caller numbers are few and not attacker-chosen keys: a fast hasher, not SipHash.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What loading needs to know besides the records.
 #[derive(Debug, Clone)]
@@ -77,6 +75,12 @@ static INSERT_CALL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          ON CONFLICT (anchor_day, call_key) DO NOTHING"
     )
 });
+
+/// The loader's update of a stored call with a more complete version.
+const UPDATE_CALL: &str = "UPDATE calls SET call_id = ?1, direction = ?2, our_number = ?3, other_number = ?4, call_status = ?5, \
+     agent_id = ?6, disconnection_reason = ?7, start_ms = ?8, end_ms = ?9, duration_ms = ?10, in_voicemail = ?11, \
+     user_sentiment = ?12, call_successful = ?13, number_flags = ?14, placed_ms = ?15, short = ?16, \
+     completeness = ?17, fingerprint = ?18, run_id = ?19, anchor_day = ?20, call_key = ?21 WHERE rowid = ?22";
 
 /// The stored version of a call the loader found, by row.
 static SELECT_STORED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -165,6 +169,9 @@ pub fn stage(item: Item, settings: &LoadSettings) -> Staged {
 
 /// An open per-file transaction. Dropping it without `finish` rolls everything back.
 pub struct FileLoad<'a> {
+    /// The call insert and update, declared before `tx` so they are finalized first.
+    insert: RawStatement,
+    update: RawStatement,
     tx: Transaction<'a>,
     run_id: i64,
     ordinal: i64,
@@ -179,6 +186,8 @@ pub struct FileLoad<'a> {
     index: CallIndex,
     /// Set when a `Presummer` sums contributions ahead (`expect_presums`).
     presums: Option<PresumLink>,
+    /// Where written batches go to be freed (`recycle_into`); dropped here without one.
+    spent: Option<std::sync::mpsc::Sender<Vec<PreparedCall>>>,
 }
 
 /// What a `FileLoad` tells the `Presummer` feeding it: stop counting (the file is mostly
@@ -206,16 +215,45 @@ struct LinkState {
 #[derive(Default)]
 pub struct Presummed {
     deltas: RollupDeltas,
-    /// number -> (earliest, latest) placed_ms touched, for burst re-detection.
-    touched: HashMap<String, (i64, i64)>,
+    /// (earliest, latest) placed_ms touched, by the number's id in `deltas`, for burst
+    /// re-detection; `UNTOUCHED` for none.
+    touched: Vec<(i64, i64)>,
 }
+
+const UNTOUCHED: (i64, i64) = (i64::MAX, i64::MIN);
 
 impl Presummed {
     /// Adds a call as new: its contribution, and its moment to its number's stretch.
     fn count_new(&mut self, call: &PreparedCall, short_call_ms: i64) {
-        self.deltas
+        let id = self
+            .deltas
             .add(&call.rec, call.placed, call.short, short_call_ms, 1);
-        touch(&mut self.touched, &call.rec.our_number, call.placed);
+        self.touch_id(id, call.placed);
+    }
+
+    /// Widens `number`'s touched stretch to cover `at`.
+    fn touch(&mut self, number: &str, at: i64) {
+        let id = self.deltas.intern(number);
+        self.touch_id(id, at);
+    }
+
+    fn touch_id(&mut self, id: u32, at: i64) {
+        let i = id as usize;
+        if self.touched.len() <= i {
+            self.touched.resize(i + 1, UNTOUCHED);
+        }
+        if let Some((lo, hi)) = self.touched.get_mut(i) {
+            *lo = (*lo).min(at);
+            *hi = (*hi).max(at);
+        }
+    }
+
+    /// Each touched number and its stretch.
+    fn stretches(&self) -> impl Iterator<Item = (&str, i64, i64)> {
+        (0u32..)
+            .zip(&self.touched)
+            .filter(|(_, span)| **span != UNTOUCHED)
+            .map(|(id, &(lo, hi))| (self.deltas.name(id), lo, hi))
     }
 }
 
@@ -310,7 +348,17 @@ impl Store {
                 message: e.to_string(),
             })?;
         let index = CallIndex::open(&tx)?;
+        // SAFETY: both are fields of the load, dropped before its transaction ends, and
+        // the transaction borrows the connection for the load's whole life.
+        let (insert, update) = unsafe {
+            (
+                RawStatement::prepare(&tx, &INSERT_CALL)?,
+                RawStatement::prepare(&tx, UPDATE_CALL)?,
+            )
+        };
         Ok(FileLoad {
+            insert,
+            update,
             index,
             presums: None,
             tx,
@@ -321,6 +369,7 @@ impl Store {
             pruned_before,
             batch: Vec::with_capacity(settings.batch_size),
             tally: Tally::default(),
+            spent: None,
         })
     }
 }
@@ -345,17 +394,22 @@ impl FileLoad<'_> {
         self.presums = Some(link);
     }
 
+    /// Hands each written batch to `bin` instead of freeing it here, so the thread that
+    /// allocated the calls can free them (cheaper than freeing across threads).
+    pub fn recycle_into(&mut self, bin: std::sync::mpsc::Sender<Vec<PreparedCall>>) {
+        self.spent = Some(bin);
+    }
+
     /// Writes one batch of the parser thread's sums, with the corrections made so far.
     /// Every correction is for a call counted in this batch or an earlier one, so no
     /// rollup row ever goes below zero on the way. Corrections still to come (calls not
     /// yet written) are applied by later batches or by `finish`.
     pub fn add_presums(&mut self, mut sums: Presummed) -> Result<()> {
-        sums.deltas
-            .merge_from(std::mem::take(&mut self.tally.pending.deltas));
+        sums.deltas.merge_from(&mut self.tally.pending.deltas);
         sums.deltas.apply(&self.tx)?;
-        for (number, (lo, hi)) in sums.touched {
-            touch(&mut self.tally.pending.touched, &number, lo);
-            touch(&mut self.tally.pending.touched, &number, hi);
+        for (number, lo, hi) in sums.stretches() {
+            self.tally.pending.touch(number, lo);
+            self.tally.pending.touch(number, hi);
         }
         Ok(())
     }
@@ -419,22 +473,20 @@ impl FileLoad<'_> {
         while i < batch.len() {
             // The common case, a call seen for the first time: one insert into its slot.
             let mut refused = false;
-            {
-                let mut insert = self.tx.prepare_cached(&INSERT_CALL)?;
-                while let Some(call) = batch.get(i) {
-                    if !self.index.only_in_own_slot(call.anchor) {
-                        break;
-                    }
-                    let slot = (call.anchor, Some(call.key));
-                    if bind_call(&mut insert, call, call.placed, slot, self.run_id, None)? != 1 {
-                        refused = true;
-                        break;
-                    }
-                    self.index.filed(call.anchor);
-                    let short_ms = self.settings.short_call_ms;
-                    self.tally.inserted(call, short_ms);
-                    i += 1;
+            while let Some(call) = batch.get(i) {
+                if !self.index.only_in_own_slot(call.anchor) {
+                    break;
                 }
+                let slot = (call.anchor, Some(call.key));
+                let params = call_params(call, call.placed, slot, self.run_id);
+                if self.insert.execute(&params)? != 1 {
+                    refused = true;
+                    break;
+                }
+                self.index.filed(call.anchor);
+                let short_ms = self.settings.short_call_ms;
+                self.tally.inserted(call, short_ms);
+                i += 1;
             }
             // Stopped by a taken slot, or by a call that may be stored elsewhere.
             if let Some(call) = batch.get(i) {
@@ -454,7 +506,14 @@ impl FileLoad<'_> {
         } else if full {
             self.tally.pending.deltas.apply(&self.tx)?;
         }
-        batch.clear();
+        match &self.spent {
+            Some(bin) => {
+                let fresh = Vec::with_capacity(self.settings.batch_size);
+                // A closed bin (the parser has gone) returns the batch, freed here.
+                let _ = bin.send(std::mem::replace(&mut batch, fresh));
+            }
+            None => batch.clear(),
+        }
         self.batch = batch;
         Ok(())
     }
@@ -505,13 +564,9 @@ impl FileLoad<'_> {
         let slot = self
             .index
             .refile(tx, row, &rec.call_id, old_slot, rec.start_ms)?;
-        let mut update = tx.prepare_cached(
-            "UPDATE calls SET call_id = ?1, direction = ?2, our_number = ?3, other_number = ?4, call_status = ?5, \
-             agent_id = ?6, disconnection_reason = ?7, start_ms = ?8, end_ms = ?9, duration_ms = ?10, in_voicemail = ?11, \
-             user_sentiment = ?12, call_successful = ?13, number_flags = ?14, placed_ms = ?15, short = ?16, \
-             completeness = ?17, fingerprint = ?18, run_id = ?19, anchor_day = ?20, call_key = ?21 WHERE rowid = ?22",
-        )?;
-        bind_call(&mut update, call, placed, slot, self.run_id, Some(row))?;
+        let mut params = call_params(call, placed, slot, self.run_id).to_vec();
+        params.push(row.into());
+        self.update.execute(&params)?;
         self.tally.counts.updated += 1;
         let short_ms = self.settings.short_call_ms;
         self.tally
@@ -522,8 +577,8 @@ impl FileLoad<'_> {
             .pending
             .deltas
             .add(rec, placed, call.short, short_ms, 1);
-        touch(&mut self.tally.pending.touched, &old.our_number, old_placed);
-        touch(&mut self.tally.pending.touched, &rec.our_number, placed);
+        self.tally.pending.touch(&old.our_number, old_placed);
+        self.tally.pending.touch(&rec.our_number, placed);
         Ok(())
     }
 
@@ -532,16 +587,13 @@ impl FileLoad<'_> {
     /// when the slot holds this very call instead (nothing is written then).
     fn insert_new(&mut self, call: &PreparedCall, slot_taken: bool) -> Result<Option<i64>> {
         let (key, day) = (call.key, call.anchor);
-        let mut insert = self.tx.prepare_cached(&INSERT_CALL)?;
         if !slot_taken
-            && bind_call(
-                &mut insert,
+            && self.insert.execute(&call_params(
                 call,
                 call.placed,
                 (day, Some(key)),
                 self.run_id,
-                None,
-            )? == 1
+            ))? == 1
         {
             self.index.filed(day);
             return Ok(None);
@@ -549,14 +601,8 @@ impl FileLoad<'_> {
         match CallIndex::slot(&self.tx, day, key)? {
             Some((row, id)) if id == call.rec.call_id => Ok(Some(row)),
             _ => {
-                bind_call(
-                    &mut insert,
-                    call,
-                    call.placed,
-                    (day, None),
-                    self.run_id,
-                    None,
-                )?;
+                self.insert
+                    .execute(&call_params(call, call.placed, (day, None), self.run_id))?;
                 let row = self.tx.last_insert_rowid();
                 self.index.add_overflow(&self.tx, &call.rec.call_id, row)?;
                 Ok(None)
@@ -566,9 +612,9 @@ impl FileLoad<'_> {
 
     /// Re-detects bursts over each touched number's changed stretch.
     fn redetect_bursts(&self) -> Result<()> {
-        let mut numbers: Vec<(&String, &(i64, i64))> = self.tally.pending.touched.iter().collect();
-        numbers.sort();
-        for (number, &(lo, hi)) in numbers {
+        let mut numbers: Vec<(&str, i64, i64)> = self.tally.pending.stretches().collect();
+        numbers.sort_unstable();
+        for (number, lo, hi) in numbers {
             redetect_number(&self.tx, number, lo, hi, &self.settings.bursts)?;
         }
         Ok(())
@@ -620,59 +666,37 @@ impl FileLoad<'_> {
     }
 }
 
-/// Binds a call's columns (`?1`..`?21`, and the row as `?22` for an update) and runs
-/// the statement; returns the rows changed.
-fn bind_call(
-    st: &mut rusqlite::CachedStatement<'_>,
+/// A call's columns, `?1`..`?21` of `INSERT_CALL` and `UPDATE_CALL`.
+fn call_params(
     call: &PreparedCall,
     placed: i64,
     slot: (i64, Option<i64>),
     run_id: i64,
-    row: Option<i64>,
-) -> rusqlite::Result<usize> {
+) -> [Param<'_>; 21] {
     let rec = &*call.rec;
-    let values: [&dyn rusqlite::ToSql; 21] = [
-        &rec.call_id,
-        &rec.direction.as_str(),
-        &rec.our_number,
-        &rec.other_number,
-        &rec.call_status,
-        &rec.agent_id,
-        &rec.disconnection_reason,
-        &rec.start_ms,
-        &rec.end_ms,
-        &rec.duration_ms,
-        &rec.in_voicemail,
-        &rec.user_sentiment,
-        &rec.call_successful,
-        &rec.number_flags,
-        &placed,
-        &call.short,
-        &call.completeness,
-        &call.fingerprint,
-        &run_id,
-        &slot.0,
-        &slot.1,
-    ];
-    for (i, v) in values.iter().enumerate() {
-        st.raw_bind_parameter(i + 1, v)?;
-    }
-    if let Some(r) = row {
-        st.raw_bind_parameter(22, r)?;
-    }
-    st.raw_execute()
-}
-
-fn touch(touched: &mut HashMap<String, (i64, i64)>, number: &str, at: i64) {
-    match touched.get_mut(number) {
-        Some((lo, hi)) => {
-            *lo = (*lo).min(at);
-            *hi = (*hi).max(at);
-        }
-        None => {
-            touched.insert(number.to_string(), (at, at));
-        }
-    }
+    [
+        rec.call_id.as_str().into(),
+        rec.direction.as_str().into(),
+        rec.our_number.as_str().into(),
+        rec.other_number.as_str().into(),
+        rec.call_status.as_str().into(),
+        rec.agent_id.as_deref().into(),
+        rec.disconnection_reason.as_deref().into(),
+        rec.start_ms.into(),
+        rec.end_ms.into(),
+        rec.duration_ms.into(),
+        rec.in_voicemail.into(),
+        rec.user_sentiment.as_deref().into(),
+        rec.call_successful.into(),
+        rec.number_flags.into(),
+        placed.into(),
+        call.short.into(),
+        call.completeness.into(),
+        call.fingerprint.into(),
+        run_id.into(),
+        slot.0.into(),
+        slot.1.into(),
+    ]
 }
 
 /// Replaces the stored bursts of `number` around `[lo, hi]` with a fresh detection.

@@ -9,6 +9,7 @@ mod lock;
 mod maintenance;
 mod marks;
 mod query;
+mod raw_statement;
 mod rollups;
 mod runs;
 

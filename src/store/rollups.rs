@@ -1,7 +1,7 @@
 //! Rollup deltas of one file load: per (number, hour) and per fleet hour, summed in memory
 //! across batches and written as few upserts as possible, inside the file's transaction.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Interned caller numbers hash with a fast hasher (few keys, none chosen by an attacker).
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -13,14 +13,22 @@ use crate::health::rollup::{contribution, hour_of};
 use crate::model::{CallRecord, HourCounts};
 use crate::store::marks;
 
-/// Summed `new - old` contributions, keyed by interned number and hour.
+/// Summed `new - old` contributions, per interned caller number and hour.
 #[derive(Default)]
 pub(crate) struct RollupDeltas {
-    /// Interned caller numbers: one allocation per number per file, not per call.
-    names: Vec<String>,
+    /// Interned caller numbers (kept across `apply`), each with its hours' deltas.
+    numbers: Vec<NumberDeltas>,
     ids: FastMap<String, u32>,
-    /// A B-tree, not a hash map: no doubling spikes in memory as it grows.
-    by_number_hour: BTreeMap<(u32, i64), Delta>,
+    /// (number, hour) deltas held.
+    len: usize,
+}
+
+/// One number's pending deltas, by hour in the order first touched. Calls mostly arrive
+/// in time order, so the hour a call lands in is nearly always the last one: found by
+/// looking from the back, with no map lookup per call.
+struct NumberDeltas {
+    name: String,
+    hours: Vec<(i64, Delta)>,
 }
 
 /// The change to one rollup row: counters, and attempt marks added and taken away.
@@ -33,21 +41,47 @@ struct Delta {
 
 impl RollupDeltas {
     pub(crate) fn len(&self) -> usize {
-        self.by_number_hour.len()
+        self.len
     }
 
-    fn intern(&mut self, number: &str) -> u32 {
+    /// The interned id of `number` (stable for the life of this value).
+    pub(crate) fn intern(&mut self, number: &str) -> u32 {
         if let Some(&id) = self.ids.get(number) {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.names.push(number.to_string());
+        let id = self.numbers.len() as u32;
+        self.numbers.push(NumberDeltas {
+            name: number.to_string(),
+            hours: Vec::new(),
+        });
         self.ids.insert(number.to_string(), id);
         id
     }
 
+    /// The number interned as `id`.
+    pub(crate) fn name(&self, id: u32) -> &str {
+        self.numbers
+            .get(id as usize)
+            .map_or("", |n| n.name.as_str())
+    }
+
+    /// The delta of (`id`, `hour`), created empty if new.
+    fn slot(&mut self, id: u32, hour: i64) -> Option<&mut Delta> {
+        let hours = &mut self.numbers.get_mut(id as usize)?.hours;
+        let at = match hours.iter().rposition(|(h, _)| *h == hour) {
+            Some(at) => at,
+            None => {
+                hours.push((hour, Delta::default()));
+                self.len += 1;
+                hours.len() - 1
+            }
+        };
+        hours.get_mut(at).map(|(_, d)| d)
+    }
+
     /// Adds `sign` (+1 or -1) times the call's contribution to the hour it counts at, with
     /// its attempt mark when `short` (the stored short flag) says it was a dialled attempt.
+    /// Returns the number's interned id.
     pub(crate) fn add(
         &mut self,
         rec: &CallRecord,
@@ -55,45 +89,52 @@ impl RollupDeltas {
         short: i64,
         short_call_ms: i64,
         sign: i64,
-    ) {
+    ) -> u32 {
         let c = contribution(rec, short_call_ms);
         let id = self.intern(&rec.our_number);
-        let d = self
-            .by_number_hour
-            .entry((id, hour_of(placed)))
-            .or_default();
-        d.counts.add_scaled(&c, sign);
-        if short >= 0 {
-            let m = marks::mark(placed, short);
-            if sign > 0 {
-                d.add.push(m);
-            } else {
-                d.remove.push(m);
+        if let Some(d) = self.slot(id, hour_of(placed)) {
+            d.counts.add_scaled(&c, sign);
+            if short >= 0 {
+                let m = marks::mark(placed, short);
+                if sign > 0 {
+                    d.add.push(m);
+                } else {
+                    d.remove.push(m);
+                }
             }
         }
+        id
     }
 
-    /// Adds every delta of `other` to this one (the writer's corrections into the sums
-    /// the parser thread made).
-    pub(crate) fn merge_from(&mut self, other: RollupDeltas) {
-        for ((id, hour), d) in other.by_number_hour {
-            let id = self.intern(&other.names[id as usize]);
-            let mine = self.by_number_hour.entry((id, hour)).or_default();
-            mine.counts.add_scaled(&d.counts, 1);
-            mine.add.extend(d.add);
-            mine.remove.extend(d.remove);
+    /// Moves every delta of `other` into this one (the writer's corrections into the sums
+    /// the parser thread made); `other` keeps its interned numbers.
+    pub(crate) fn merge_from(&mut self, other: &mut RollupDeltas) {
+        for n in &mut other.numbers {
+            if n.hours.is_empty() {
+                continue;
+            }
+            let id = self.intern(&n.name);
+            for (hour, d) in n.hours.drain(..) {
+                if let Some(mine) = self.slot(id, hour) {
+                    mine.counts.add_scaled(&d.counts, 1);
+                    mine.add.extend(d.add);
+                    mine.remove.extend(d.remove);
+                }
+            }
         }
+        other.len = 0;
     }
 
     /// Writes every pending delta to `number_hourly` and `fleet_hourly` (rows that sum to
     /// zero are removed, so both tables hold exactly what a rebuild would) and clears.
     pub(crate) fn apply(&mut self, tx: &Connection) -> Result<()> {
-        let mut keys: Vec<(u32, i64)> = self.by_number_hour.keys().copied().collect();
-        // Key order: neighbouring upserts land on the same B-tree pages.
-        keys.sort_unstable_by(|(a, ha), (b, hb)| {
-            self.names[*a as usize]
-                .cmp(&self.names[*b as usize])
-                .then(ha.cmp(hb))
+        // Key order (number, hour): neighbouring upserts land on the same B-tree pages.
+        let mut order: Vec<usize> = (0..self.numbers.len())
+            .filter(|&i| self.numbers.get(i).is_some_and(|n| !n.hours.is_empty()))
+            .collect();
+        order.sort_unstable_by(|&a, &b| {
+            let name = |i: usize| self.numbers.get(i).map(|n| n.name.as_str());
+            name(a).cmp(&name(b))
         });
         let mut fleet: HashMap<i64, HourCounts> = HashMap::new();
         let mut number_upsert = tx.prepare_cached(&number_upsert_sql())?;
@@ -101,29 +142,33 @@ impl RollupDeltas {
             "number_hourly",
             "number = ?1 AND hour = ?2",
         ))?;
-        for key in &keys {
-            let Some(d) = self.by_number_hour.get_mut(key) else {
+        for i in order {
+            let Some(n) = self.numbers.get_mut(i) else {
                 continue;
             };
-            marks::cancel(&mut d.add, &mut d.remove);
-            if d.counts.is_zero() && d.add.is_empty() && d.remove.is_empty() {
-                continue;
+            n.hours.sort_unstable_by_key(|(hour, _)| *hour);
+            let number = &n.name;
+            for (hour, d) in &mut n.hours {
+                marks::cancel(&mut d.add, &mut d.remove);
+                if d.counts.is_zero() && d.add.is_empty() && d.remove.is_empty() {
+                    continue;
+                }
+                d.add.sort_unstable();
+                let (add, remove) = (marks::encode(&d.add), marks::encode(&d.remove));
+                let hour = &*hour;
+                let a = d.counts.to_array();
+                let mut values = with_counters(vec![number, hour], &a);
+                values.push(&add);
+                values.push(&remove);
+                number_upsert.execute(values.as_slice())?;
+                if a.iter().any(|&x| x < 0) {
+                    number_drop.execute(params![number, hour])?;
+                }
+                fleet.entry(*hour).or_default().add_scaled(&d.counts, 1);
             }
-            d.add.sort_unstable();
-            let (add, remove) = (marks::encode(&d.add), marks::encode(&d.remove));
-            let (id, hour) = (key.0, &key.1);
-            let number = &self.names[id as usize];
-            let a = d.counts.to_array();
-            let mut values = with_counters(vec![number, hour], &a);
-            values.push(&add);
-            values.push(&remove);
-            number_upsert.execute(values.as_slice())?;
-            if a.iter().any(|&x| x < 0) {
-                number_drop.execute(params![number, hour])?;
-            }
-            fleet.entry(*hour).or_default().add_scaled(&d.counts, 1);
+            n.hours.clear();
         }
-        self.by_number_hour.clear();
+        self.len = 0;
         let mut hours: Vec<(i64, HourCounts)> =
             fleet.into_iter().filter(|(_, d)| !d.is_zero()).collect();
         hours.sort_unstable_by_key(|(h, _)| *h);
