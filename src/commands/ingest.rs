@@ -15,7 +15,7 @@ use crate::readers::{FileReader, InputFormat, ReadError, ReaderOptions, Shape};
 use crate::report::{self, views};
 use crate::store::{
     FileCounts, LoadSettings, PreparedCall, PresumLink, Presummed, Presummer, RunTotals, Staged,
-    Store, stage,
+    Store, WalFlusher, stage,
 };
 
 /// Reader options from settings and flags.
@@ -92,6 +92,7 @@ pub fn load_source(
     // freed there: freeing memory on the thread that allocated it is cheap, and the
     // SQLite thread is the busier one.
     let (spent_tx, spent_rx) = mpsc::channel::<Vec<PreparedCall>>();
+    let flusher = WalFlusher::start(store.path());
     let outcome: Result<std::result::Result<FileCounts, String>> = std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<ToWriter>(CHUNKS_IN_FLIGHT);
         let position = &position;
@@ -151,6 +152,7 @@ pub fn load_source(
             .map_err(|_| Error::Other(format!("{name}: the reader thread failed")))?;
         consumed
     });
+    flusher.stop();
     if let Some(b) = bar {
         b.finish_and_clear();
     }

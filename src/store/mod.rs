@@ -12,6 +12,7 @@ mod query;
 mod raw_statement;
 mod rollups;
 mod runs;
+mod wal_flusher;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -29,6 +30,7 @@ pub use load::{
 pub use lock::WriteLock;
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
+pub use wal_flusher::WalFlusher;
 
 /// The schema, one numbered file per version, applied in order.
 const MIGRATION_SQL: &[&str] = &[
