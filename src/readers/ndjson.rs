@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, Read};
 
 use super::record::{json_item, reject};
-use super::source::Replay;
+use super::source::{Replay, fill};
 use super::validate::Validator;
 use crate::model::{Item, Locator};
 
@@ -39,6 +39,12 @@ impl NdjsonParser {
         loop {
             if self.buf.capacity() > KEEP_BUF_BYTES {
                 self.buf = Vec::with_capacity(8 * 1024);
+            }
+            match self.next_in_place(v) {
+                Ok(InPlace::Item(item)) => return Some(Ok(item)),
+                Ok(InPlace::Blank) => continue,
+                Ok(InPlace::NotWhole) => {}
+                Err(e) => return Some(Err(e)),
             }
             self.buf.clear();
             let limit = self.cap as u64 + 1;
@@ -89,4 +95,38 @@ impl NdjsonParser {
             return Some(Ok(json_item(line, at, v)));
         }
     }
+
+    /// The common case: the next line, newline included, is already in the read buffer
+    /// and within the cap, so it is parsed where it lies instead of being copied out.
+    fn next_in_place(&mut self, v: &mut Validator) -> io::Result<InPlace> {
+        let avail = fill(&mut self.src)?;
+        let Some(end) = memchr::memchr(b'\n', avail).filter(|&end| end <= self.cap) else {
+            return Ok(InPlace::NotWhole);
+        };
+        let mut line = avail.get(..end).unwrap_or_default();
+        self.line_no += 1;
+        while let Some(rest) = line.strip_suffix(b"\r") {
+            line = rest;
+        }
+        let got = if line.iter().all(|&b| super::detect::is_ws(b)) {
+            InPlace::Blank
+        } else {
+            self.ordinal += 1;
+            let at = Locator {
+                line: Some(self.line_no),
+                record: self.ordinal,
+            };
+            InPlace::Item(json_item(line, at, v))
+        };
+        self.src.consume(end + 1);
+        Ok(got)
+    }
+}
+
+/// What `next_in_place` found.
+enum InPlace {
+    Item(Item),
+    Blank,
+    /// No whole line in the buffer (or one over the cap): read it the copying way.
+    NotWhole,
 }
