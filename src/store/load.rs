@@ -13,7 +13,7 @@ use crate::model::{CallRecord, Direction, Item, Reject, SkipReason};
 use crate::store::keys::{self, CallIndex};
 use crate::store::marks;
 use crate::store::raw_statement::{Param, RawStatement};
-use crate::store::rollups::RollupDeltas;
+use crate::store::rollups::{RollupDeltas, Writing};
 use crate::store::{Store, meta};
 
 /// What loading needs to know besides the records.
@@ -188,6 +188,8 @@ pub struct FileLoad<'a> {
     presums: Option<PresumLink>,
     /// Where written batches go to be freed (`recycle_into`); dropped here without one.
     spent: Option<std::sync::mpsc::Sender<Vec<PreparedCall>>>,
+    /// The set of sums being written, a slice after each batch of calls.
+    writing: Option<Writing>,
 }
 
 /// What a `FileLoad` tells the `Presummer` feeding it: stop counting (the file is mostly
@@ -370,6 +372,7 @@ impl Store {
             batch: Vec::with_capacity(settings.batch_size),
             tally: Tally::default(),
             spent: None,
+            writing: None,
         })
     }
 }
@@ -405,11 +408,23 @@ impl FileLoad<'_> {
     /// rollup row ever goes below zero on the way. Corrections still to come (calls not
     /// yet written) are applied by later batches or by `finish`.
     pub fn add_presums(&mut self, mut sums: Presummed) -> Result<()> {
+        // The previous set first: this one may hold corrections to it.
+        self.finish_writing()?;
         sums.deltas.merge_from(&mut self.tally.pending.deltas);
-        sums.deltas.apply(&self.tx)?;
         for (number, lo, hi) in sums.stretches() {
             self.tally.pending.touch(number, lo);
             self.tally.pending.touch(number, hi);
+        }
+        // Written a slice after each batch of calls (`flush`), so the parser is not
+        // stopped while a whole set is written.
+        self.writing = Some(Writing::start(sums.deltas));
+        Ok(())
+    }
+
+    /// Writes what is left of the set of sums being written.
+    fn finish_writing(&mut self) -> Result<()> {
+        if let Some(mut w) = self.writing.take() {
+            w.step(&self.tx, usize::MAX)?;
         }
         Ok(())
     }
@@ -505,6 +520,13 @@ impl FileLoad<'_> {
             }
         } else if full {
             self.tally.pending.deltas.apply(&self.tx)?;
+        }
+        if let Some(w) = &mut self.writing {
+            // Eight slices a set: written long before the next set comes.
+            let rows = self.settings.max_pending_rollups / 8 + 1;
+            if w.step(&self.tx, rows)? {
+                self.writing = None;
+            }
         }
         match &self.spent {
             Some(bin) => {
@@ -625,6 +647,7 @@ impl FileLoad<'_> {
         self.flush()?;
         // With presums, every sum was handed over before this; what is left are corrections
         // to them, written after them.
+        self.finish_writing()?;
         self.tally.pending.deltas.apply(&self.tx)?;
         self.redetect_bursts()?;
         let c = self.tally.counts;
