@@ -37,6 +37,25 @@ pub mod number_flags {
     pub const OTHER_NUMBER_UNKNOWN_RANGE: i64 = 2;
 }
 
+/// A phone number written `+` and 1 to 17 digits as one integer (digits and length, so
+/// `+01` and `+1` differ), for hash maps keyed by number: hashing and comparing an
+/// integer is much cheaper than a string, and every stored number has this form.
+pub fn number_key(number: &str) -> Option<u64> {
+    let digits = number.strip_prefix('+')?.as_bytes();
+    if digits.is_empty() || digits.len() > 17 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(d - b'0');
+    }
+    // 10^17 * 32 < 2^64.
+    Some(v * 32 + digits.len() as u64)
+}
+
 /// One validated phone call, as stored. Numbers are E.164; times are epoch milliseconds UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallRecord {
@@ -304,5 +323,32 @@ impl HourCounts {
     /// Reputation failures: the signals that a carrier has labelled or blocks the number.
     pub fn reputation_failures(&self) -> i64 {
         self.dial_failed + self.marked_as_spam + self.user_declined + self.network_blocked
+    }
+}
+
+#[cfg(test)]
+mod number_key_tests {
+    use super::number_key;
+
+    #[test]
+    fn number_keys_are_distinct_for_distinct_numbers() {
+        assert_eq!(number_key("+14155550123"), number_key("+14155550123"));
+        assert_ne!(number_key("+14155550123"), number_key("+14155550124"));
+        assert_ne!(number_key("+01"), number_key("+1"));
+        assert_ne!(
+            number_key("+99999999999999999"),
+            number_key("+9999999999999999")
+        );
+        assert!(number_key("+99999999999999999").is_some());
+        for not in [
+            "",
+            "+",
+            "14155550123",
+            "+1415555012x",
+            "+123456789012345678",
+            "+1 415",
+        ] {
+            assert_eq!(number_key(not), None, "{not:?}");
+        }
     }
 }

@@ -33,8 +33,10 @@ fn shared_numbers() -> &'static Mutex<HashMap<(Id, String), NumCheck>> {
 /// One reader's cache in front of the shared one.
 pub(crate) struct Numbers {
     region: Id,
-    /// Keyed by the raw text; a fast hasher, as this is looked up twice per record.
+    /// Keyed by the raw text; a fast hasher, as this is looked up for every record.
     local: HashMap<String, NumCheck, foldhash::fast::RandomState>,
+    /// The same for raw text of the form `+digits`, by `number_key` (cheaper to look up).
+    local_e164: HashMap<u64, NumCheck, foldhash::fast::RandomState>,
 }
 
 impl Numbers {
@@ -42,12 +44,24 @@ impl Numbers {
         Numbers {
             region,
             local: HashMap::default(),
+            local_e164: HashMap::default(),
         }
     }
 
     pub(crate) fn check(&mut self, raw: &str) -> NumCheck {
         if raw.len() > MAX_NUMBER_BYTES {
             return NumCheck::Bad;
+        }
+        if let Some(k) = crate::model::number_key(raw) {
+            if let Some(c) = self.local_e164.get(&k) {
+                return c.clone();
+            }
+            let c = shared_normalise(self.region, raw);
+            if self.local_e164.len() >= NUMBER_CACHE_MAX {
+                self.local_e164.clear();
+            }
+            self.local_e164.insert(k, c.clone());
+            return c;
         }
         if let Some(c) = self.local.get(raw) {
             return c.clone();
@@ -159,17 +173,20 @@ mod tests {
         for _ in 0..3 {
             assert!(matches!(n.check("4155550123"), NumCheck::Ok { .. }));
         }
-        assert_eq!(n.local.len(), 1);
+        assert_eq!((n.local.len(), n.local_e164.len()), (1, 0));
         for i in 0..NUMBER_CACHE_MAX {
             n.local.insert(format!("k{i}"), NumCheck::Bad);
+            n.local_e164.insert(i as u64, NumCheck::Bad);
         }
-        assert_eq!(
-            n.check("+12125551234"),
-            NumCheck::Ok {
-                e164: "+12125551234".into(),
-                unknown_range: false
-            }
-        );
+        let ny = NumCheck::Ok {
+            e164: "+12125551234".into(),
+            unknown_range: false,
+        };
+        // `+digits` text is cached by its number key, the rest by text; each is bounded.
+        assert_eq!(n.check("+12125551234"), ny);
+        assert_eq!(n.local_e164.len(), 1, "cleared when full");
+        assert_eq!(n.check("+12125551234"), ny);
+        assert_eq!(n.check("+1 212 555 1234"), ny);
         assert_eq!(n.local.len(), 1, "cleared when full");
         assert_eq!(n.check(&"1".repeat(MAX_NUMBER_BYTES + 1)), NumCheck::Bad);
         assert_eq!(n.local.len(), 1, "long strings are not cached");

@@ -10,7 +10,7 @@ use rusqlite::{Connection, params};
 
 use crate::error::Result;
 use crate::health::rollup::{contribution, hour_of};
-use crate::model::{CallRecord, HourCounts};
+use crate::model::{CallRecord, HourCounts, number_key};
 use crate::store::marks;
 
 /// Summed `new - old` contributions, per interned caller number and hour.
@@ -18,6 +18,8 @@ use crate::store::marks;
 pub(crate) struct RollupDeltas {
     /// Interned caller numbers (kept across `apply`), each with its hours' deltas.
     numbers: Vec<NumberDeltas>,
+    /// Ids by `number_key`, and by text for numbers not of that form.
+    by_key: FastMap<u64, u32>,
     ids: FastMap<String, u32>,
     /// (number, hour) deltas held.
     len: usize,
@@ -102,7 +104,12 @@ impl RollupDeltas {
 
     /// The interned id of `number` (stable for the life of this value).
     pub(crate) fn intern(&mut self, number: &str) -> u32 {
-        if let Some(&id) = self.ids.get(number) {
+        let key = number_key(number);
+        let found = match key {
+            Some(k) => self.by_key.get(&k),
+            None => self.ids.get(number),
+        };
+        if let Some(&id) = found {
             return id;
         }
         let id = self.numbers.len() as u32;
@@ -110,7 +117,10 @@ impl RollupDeltas {
             name: number.to_string(),
             hours: Vec::new(),
         });
-        self.ids.insert(number.to_string(), id);
+        match key {
+            Some(k) => self.by_key.insert(k, id),
+            None => self.ids.insert(number.to_string(), id),
+        };
         id
     }
 
