@@ -4,17 +4,27 @@
 //! idle. Syncing the WAL every fraction of a second during the load leaves that fsync
 //! little to do. Durability is unchanged: SQLite still makes its own fsyncs.
 //!
-//! Only the `-wal` file is synced: SQLite holds no POSIX lock on it, whereas opening and
-//! closing a second descriptor of the database file itself would drop SQLite's locks.
+//! Once the WAL has grown large, the database file is synced on the same beat too: the
+//! checkpoint at commit copies the whole WAL into it and then fsyncs it, and syncing
+//! while the copy runs overlaps that wait with the copy.
+//!
+//! The WAL is opened afresh each time (SQLite holds no POSIX lock on it). The database
+//! file is opened once per process and never closed: closing any descriptor of a file
+//! drops every POSIX lock the process holds on it, SQLite's included.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How often the WAL is synced during a load.
-const EVERY: Duration = Duration::from_millis(250);
+/// How often the files are synced during a load.
+const EVERY: Duration = Duration::from_millis(100);
+
+/// A WAL this large means a checkpoint worth overlapping with syncs of the database.
+const BIG_WAL_BYTES: u64 = 64 << 20;
 
 /// Syncs the WAL of the database at `db` on a helper thread until dropped.
 pub struct WalFlusher {
@@ -25,17 +35,25 @@ pub struct WalFlusher {
 impl WalFlusher {
     pub fn start(db: &Path) -> WalFlusher {
         let wal = wal_path(db);
+        let db = db.to_path_buf();
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("wal-flush".into())
             .spawn(move || {
                 let mut synced = 0;
+                let mut main: Option<Arc<File>> = None;
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
                     // Missing (not created yet) or unreadable: nothing to do this time.
-                    if let Ok(f) = File::open(&wal)
-                        && f.sync_data().is_ok()
-                    {
-                        synced += 1;
+                    if let Ok(f) = File::open(&wal) {
+                        if main.is_none() && f.metadata().is_ok_and(|m| m.len() >= BIG_WAL_BYTES) {
+                            main = kept_open(&db);
+                        }
+                        if f.sync_data().is_ok() {
+                            synced += 1;
+                        }
+                    }
+                    if let Some(m) = &main {
+                        let _ = m.sync_data();
                     }
                 }
                 synced
@@ -65,6 +83,22 @@ impl Drop for WalFlusher {
     fn drop(&mut self) {
         self.halt();
     }
+}
+
+/// The process's own descriptor of database file `db`, opened on first use and kept open
+/// for the life of the process (see the module comment).
+fn kept_open(db: &Path) -> Option<Arc<File>> {
+    static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<File>>>> = OnceLock::new();
+    let mut open = OPEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(f) = open.get(db) {
+        return Some(f.clone());
+    }
+    let f = Arc::new(File::open(db).ok()?);
+    open.insert(db.to_path_buf(), f.clone());
+    Some(f)
 }
 
 fn wal_path(db: &Path) -> PathBuf {
