@@ -52,7 +52,9 @@ fn json_kind(first: u8) -> &'static str {
 /// One JSON record (an NDJSON line or an array element): UTF-8 check, object check,
 /// typed parse, validation.
 pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> Item {
-    let text = match std::str::from_utf8(bytes) {
+    // SIMD validation (simdutf8): the whole record is checked, at a fraction of the cost
+    // of `std::str::from_utf8`, with the same error position.
+    let text = match simdutf8::compat::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let reason = format!(

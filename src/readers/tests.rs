@@ -241,7 +241,11 @@ fn every_reject_kind_in_ndjson() {
     );
     assert_eq!(r(10).1, "record is a string, not a JSON object");
     assert_eq!((r(11).0, r(11).2), (None, Some(12)));
-    assert!(r(11).1.contains("not valid UTF-8"));
+    assert!(
+        r(11).1.contains("not valid UTF-8 (bad byte at offset 12)"),
+        "{}",
+        r(11).1
+    );
     let Item::Rejected(bad) = &items[11] else {
         panic!()
     };
