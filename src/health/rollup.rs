@@ -86,7 +86,7 @@ mod tests {
             other_number: "+14155550199".into(),
             call_status: "ended".into(),
             agent_id: None,
-            disconnection_reason: reason.map(str::to_string),
+            disconnection_reason: reason.map(Into::into),
             start_ms: Some(1_700_000_000_000),
             end_ms: None,
             duration_ms: dur,

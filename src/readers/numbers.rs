@@ -18,7 +18,10 @@ const MAX_NUMBER_BYTES: usize = 64;
 /// The verdict on one number string.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum NumCheck {
-    Ok { e164: String, unknown_range: bool },
+    Ok {
+        e164: crate::model::Text,
+        unknown_range: bool,
+    },
     Bad,
 }
 
@@ -110,7 +113,9 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
             phonenumber::parse(Some(region), raw)
                 .ok()
                 .filter(phonenumber::is_valid)
-                .map(|n| n.format().mode(phonenumber::Mode::E164).to_string())
+                .map(|n| {
+                    crate::model::Text::from(n.format().mode(phonenumber::Mode::E164).to_string())
+                })
         }));
         if let Ok(Some(e164)) = parsed {
             return NumCheck::Ok {
@@ -121,7 +126,7 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
     }
     if is_e164(raw) {
         NumCheck::Ok {
-            e164: raw.to_owned(),
+            e164: raw.into(),
             unknown_range: true,
         }
     } else {

@@ -17,7 +17,7 @@ use phonenumber::country::Id;
 
 use super::numbers::{NumCheck, Numbers};
 use super::wire::{Analysis, ObjOr, Val, Wire, describe, show};
-use crate::model::{CallRecord, Direction, SkipReason, number_flags};
+use crate::model::{CallRecord, Direction, SkipReason, Text, number_flags};
 
 /// Longest accepted `call_id`, bytes.
 pub const MAX_CALL_ID_BYTES: usize = 256;
@@ -175,7 +175,7 @@ impl Validator {
                 number_flags::OTHER_NUMBER_UNKNOWN_RANGE,
                 &mut flags,
             )?,
-            None => String::new(),
+            None => Text::default(),
         };
 
         let start_ms = self.moment(&w.start_timestamp, "start_timestamp", iso)?;
@@ -211,11 +211,11 @@ impl Validator {
             }
         }
         let disconnection_reason =
-            opt_str(&w.disconnection_reason, "disconnection_reason")?.map(str::to_owned);
+            opt_str(&w.disconnection_reason, "disconnection_reason")?.map(Text::from);
         let call_status = match opt_str(&w.call_status, "call_status")? {
-            Some(s) => s.to_owned(),
-            None if end_ms.is_some() || disconnection_reason.is_some() => "ended".to_owned(),
-            None => "registered".to_owned(),
+            Some(s) => Text::from(s),
+            None if end_ms.is_some() || disconnection_reason.is_some() => Text::const_new("ended"),
+            None => Text::const_new("registered"),
         };
         let agent_id = opt_str(&w.agent_id, "agent_id")?.map(str::to_owned);
         let (in_voicemail, user_sentiment, call_successful) = match &w.call_analysis {
@@ -246,12 +246,12 @@ impl Validator {
         field: &'static str,
         flag: i64,
         flags: &mut i64,
-    ) -> Result<String, Problem> {
+    ) -> Result<Text, Problem> {
         // The other party (a lead) is nearly always a new number, and a metadata lookup costs
         // more than the rest of the record: an already-E.164 lead is taken on its form alone.
         // Our own caller numbers (few, cached) always get the full libphonenumber check.
         if flag == number_flags::OTHER_NUMBER_UNKNOWN_RANGE && super::numbers::is_e164(raw) {
-            return Ok(raw.to_owned());
+            return Ok(Text::from(raw));
         }
         match self.numbers.check(raw) {
             NumCheck::Ok {
@@ -406,7 +406,7 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| "out of range".to_owned())
 }
 
-fn analysis(a: &Analysis<'_>) -> (Option<bool>, Option<String>, Option<bool>) {
+fn analysis(a: &Analysis<'_>) -> (Option<bool>, Option<Text>, Option<bool>) {
     let flag = |v: &Val<'_>| match v {
         Val::Bool(b) => Some(*b),
         Val::Str(s) => {
@@ -422,7 +422,7 @@ fn analysis(a: &Analysis<'_>) -> (Option<bool>, Option<String>, Option<bool>) {
         _ => None,
     };
     let sentiment = match &a.user_sentiment {
-        Val::Str(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Val::Str(s) if !s.trim().is_empty() => Some(Text::from(s.trim())),
         _ => None,
     };
     (flag(&a.in_voicemail), sentiment, flag(&a.call_successful))

@@ -180,17 +180,17 @@ impl CallObject {
         Some(CallRecord {
             call_id: self.call_id.clone(),
             direction,
-            our_number: ours.clone(),
-            other_number: other.clone(),
-            call_status: self.call_status.to_string(),
+            our_number: ours.as_str().into(),
+            other_number: other.as_str().into(),
+            call_status: self.call_status.into(),
             agent_id: Some(self.agent_id.to_string()),
             disconnection_reason: (!self.disconnection_reason.is_empty())
-                .then(|| self.disconnection_reason.to_string()),
+                .then(|| self.disconnection_reason.into()),
             start_ms: self.start_timestamp,
             end_ms: self.end_timestamp,
             duration_ms: self.duration_ms,
             in_voicemail: a.map(|a| a.in_voicemail),
-            user_sentiment: a.map(|a| a.user_sentiment.to_string()),
+            user_sentiment: a.map(|a| a.user_sentiment.into()),
             call_successful: a.map(|a| a.call_successful),
             number_flags: 0,
         })

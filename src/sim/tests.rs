@@ -37,7 +37,10 @@ fn run(p: &SimParams) -> Run {
     let fleet = generate(p, &mut |c| {
         starts.push(c.start_timestamp.unwrap());
         match c.to_record() {
-            Some(r) => by_number.entry(r.our_number.clone()).or_default().push(r),
+            Some(r) => by_number
+                .entry(r.our_number.to_string())
+                .or_default()
+                .push(r),
             None => web += 1,
         }
     });
@@ -395,7 +398,7 @@ fn outcome_mix_of_healthy_numbers() {
             }
             total += 1;
             *counts
-                .entry(c.disconnection_reason.clone().unwrap())
+                .entry(c.disconnection_reason.clone().unwrap().to_string())
                 .or_default() += 1;
         }
     }

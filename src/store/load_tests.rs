@@ -29,7 +29,7 @@ fn call(id: &str, from: &str, start: i64, reason: Option<&str>, dur: Option<i64>
             "ongoing".into()
         },
         agent_id: Some("agent_1".into()),
-        disconnection_reason: reason.map(str::to_string),
+        disconnection_reason: reason.map(Into::into),
         start_ms: Some(start),
         end_ms: dur.map(|d| start + d),
         duration_ms: dur,

@@ -169,7 +169,7 @@ impl Store {
                 if !same {
                     flush(&mut current)?;
                     current = Some((
-                        rec.our_number.clone(),
+                        rec.our_number.to_string(),
                         hour,
                         HourCounts::default(),
                         Vec::new(),
@@ -183,7 +183,7 @@ impl Store {
                 }
                 match spans.last_mut() {
                     Some((n, _, hi)) if *n == rec.our_number => *hi = placed,
-                    _ => spans.push((rec.our_number.clone(), placed, placed)),
+                    _ => spans.push((rec.our_number.to_string(), placed, placed)),
                 }
             }
             flush(&mut current)?;
