@@ -134,6 +134,85 @@ impl RawStatement {
     }
 }
 
+impl RawStatement {
+    /// Binds `params` and steps to the first row; then `column_*` read it and `advance`
+    /// moves on. Returns false when there is no row. Call `finish` when done (it also
+    /// runs on the next `start` or `execute`).
+    pub(crate) fn start(&mut self, params: &[Param<'_>]) -> rusqlite::Result<bool> {
+        self.finish();
+        // SAFETY: `stmt` is live for the life of `self`.
+        let expected = unsafe { ffi::sqlite3_bind_parameter_count(self.stmt) };
+        if usize::try_from(expected).ok() != Some(params.len()) {
+            return Err(rusqlite::Error::InvalidParameterCount(
+                params.len(),
+                usize::try_from(expected).unwrap_or_default(),
+            ));
+        }
+        for (i, p) in (1..).zip(params) {
+            // SAFETY: text bound as TRANSIENT here (SQLite copies it): rows are read after
+            // this call returns, when `params` may be gone.
+            let rc = unsafe {
+                match *p {
+                    Param::Null => ffi::sqlite3_bind_null(self.stmt, i),
+                    Param::Int(v) => ffi::sqlite3_bind_int64(self.stmt, i, v),
+                    Param::Text(s) => ffi::sqlite3_bind_text64(
+                        self.stmt,
+                        i,
+                        s.as_ptr().cast::<c_char>(),
+                        s.len() as u64,
+                        ffi::SQLITE_TRANSIENT(),
+                        ffi::SQLITE_UTF8 as u8,
+                    ),
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                return Err(error(self.db, rc));
+            }
+        }
+        self.advance()
+    }
+
+    /// Steps to the next row; false at the end.
+    pub(crate) fn advance(&mut self) -> rusqlite::Result<bool> {
+        // SAFETY: a live, fully bound statement.
+        match unsafe { ffi::sqlite3_step(self.stmt) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            rc => Err(error(self.db, rc)),
+        }
+    }
+
+    /// Column `i` of the current row as an integer (NULL reads 0, as SQLite converts).
+    pub(crate) fn column_int(&self, i: c_int) -> i64 {
+        // SAFETY: on a row; SQLite bounds-checks `i` (out of range reads 0).
+        unsafe { ffi::sqlite3_column_int64(self.stmt, i) }
+    }
+
+    /// Column `i` of the current row as text, valid until the next step.
+    pub(crate) fn column_text(&self, i: c_int) -> &str {
+        // SAFETY: on a row; the pointer and length describe the column's text, which stays
+        // valid until the statement moves (which needs `&mut self`, ending this borrow).
+        unsafe {
+            let p = ffi::sqlite3_column_text(self.stmt, i);
+            let n = ffi::sqlite3_column_bytes(self.stmt, i);
+            if p.is_null() || n <= 0 {
+                return "";
+            }
+            let bytes = std::slice::from_raw_parts(p, n as usize);
+            std::str::from_utf8(bytes).unwrap_or("")
+        }
+    }
+
+    /// Resets the statement after reading rows.
+    pub(crate) fn finish(&mut self) {
+        // SAFETY: reset and clear are always allowed on a live statement.
+        unsafe {
+            ffi::sqlite3_reset(self.stmt);
+            ffi::sqlite3_clear_bindings(self.stmt);
+        }
+    }
+}
+
 impl Drop for RawStatement {
     fn drop(&mut self) {
         // SAFETY: `stmt` was prepared on `db`, which is still open (the `prepare` contract).
@@ -206,6 +285,21 @@ mod tests {
             Err(rusqlite::Error::InvalidParameterCount(1, 3))
         ));
         drop(st);
+        // Reading rows: integers, text, NULL as 0, and the end.
+        // SAFETY: dropped before `conn`.
+        let mut q =
+            unsafe { RawStatement::prepare(&conn, "SELECT a, b FROM t WHERE a >= ?1 ORDER BY a") }
+                .unwrap();
+        let mut got = Vec::new();
+        let mut more = q.start(&["first".into()]).unwrap();
+        while more {
+            got.push((q.column_text(0).to_string(), q.column_int(1)));
+            more = q.advance().unwrap();
+        }
+        q.finish();
+        assert_eq!(got, vec![("first".into(), 7), ("x".into(), 0)]);
+        assert!(!q.start(&["y".into()]).unwrap());
+        drop(q);
         conn.close().unwrap();
     }
 }
