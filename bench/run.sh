@@ -24,6 +24,9 @@
 #   2      anchor: the batch flattened to CSV (phone calls only, the columns of
 #          numhealth::sim::write_flat_csv), `sqlite3 .import --csv --skip 1` into
 #          calls(call_id TEXT PRIMARY KEY, ...) with WAL + synchronous=NORMAL
+#   1.2 2.2 1.3 2.3  cases 1 and 2 again, twice, each pair side by side; the ingest
+#          target is judged on the median of the three pairs' ratios (a shared machine
+#          moves one pair's ratio by +-15%)
 #   H      `numhealth ingest` of the history file (multi-GB) into an empty database
 #   5      `numhealth score --as-of <end of history>` on the history database, then
 #          the yardstick: one full scan `SELECT count(*), sum(duration_ms) FROM calls`
@@ -95,6 +98,10 @@ order = [
     ("csv",  "flatten batch NDJSON to CSV (python3)"),
     ("1",    "1. ingest batch NDJSON into empty db"),
     ("2",    "2. sqlite3 .import --csv of the batch (anchor)"),
+    ("1.2",  "1. again (second pair)"),
+    ("2.2",  "2. again (second pair)"),
+    ("1.3",  "1. again (third pair)"),
+    ("2.3",  "2. again (third pair)"),
     ("H",    "H. ingest history NDJSON (multi-GB file) into empty db"),
     ("5",    "5. score --as-of end of history (history db)"),
     ("scan", "5'. full scan: SELECT count(*), sum(duration_ms) FROM calls"),
@@ -118,20 +125,25 @@ for c, label in order:
 def ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
-r12 = ratio(rate("1"), rate("2"))
+# Cases 1 and 2 run as three side-by-side pairs; the machine is shared and one pair's
+# ratio moves by +-15%, so the target is judged on the median pair.
+pairs = [ratio(rate(a), rate(b)) for a, b in (("1", "2"), ("1.2", "2.2"), ("1.3", "2.3"))]
+pairs = [p for p in pairs if p is not None]
+r12 = sorted(pairs)[len(pairs) // 2] if pairs else None
 r31 = ratio(rate("3"), rate("1"))
 score_s = rows["5"]["secs"] if "5" in rows else None
 scan_s = rows["scan"]["secs"] if "scan" in rows else None
 r5 = ratio(score_s, scan_s)
-ingest_cases = [c for c in ("1", "H", "3", "4", "4s", "5") if c in rows]
+ingest_cases = [c for c in ("1", "1.2", "1.3", "H", "3", "4", "4s", "5") if c in rows]
 peak = max((rows[c]["rss_kb"] for c in ingest_cases), default=None)
 
 def pf(ok):
     return "not measured" if ok is None else ("PASS" if ok else "FAIL")
 
 tgt = []
-tgt.append(("ingest rate >= 1.5x sqlite3 .import rate (1/2)",
-            f"{r12:.2f}x" if r12 is not None else "-", pf(None if r12 is None else r12 >= 1.5)))
+tgt.append(("ingest rate >= 1.5x sqlite3 .import rate (1/2, median of the pairs)",
+            (f"{r12:.2f}x (pairs: " + ", ".join(f"{p:.2f}x" for p in pairs) + ")") if r12 is not None else "-",
+            pf(None if r12 is None else r12 >= 1.5)))
 tgt.append(("append into big db >= 0.7x empty-db rate (3/1)",
             f"{r31:.2f}x" if r31 is not None else "-", pf(None if r31 is None else r31 >= 0.7)))
 tgt.append(("score time < one full scan of calls (5/5')",
@@ -351,6 +363,12 @@ CREATE TABLE calls(call_id TEXT PRIMARY KEY, from_number TEXT, to_number TEXT, d
 .import --csv --skip 1 $CSV calls
 SQL
 run 2 "$N_CSV" "csv rows (phone calls)" -- sqlite3 "$DB2" ".read $OUT/import.sql"
+# Two more side-by-side pairs of cases 1 and 2 (the target is judged on the median pair).
+for k in 2 3; do
+    rm -f "$DB1" "$DB1"-wal "$DB1"-shm "$DB2" "$DB2"-wal "$DB2"-shm
+    run "1.$k" "$N_BATCH" "" -- "$BIN" --db "$DB1" ingest --format json "$BATCH"
+    run "2.$k" "$N_CSV" "csv rows (phone calls)" -- sqlite3 "$DB2" ".read $OUT/import.sql"
+done
 
 run H "$N_HIST" "" -- "$BIN" --db "$DBH" ingest --format json "$HIST"
 # BENCH_SNAPSHOT=1: keep a copy of the history database before it is scored and
