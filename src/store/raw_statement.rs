@@ -17,6 +17,7 @@ pub(crate) enum Param<'a> {
     Null,
     Int(i64),
     Text(&'a str),
+    Blob(&'a [u8]),
 }
 
 impl From<i64> for Param<'_> {
@@ -191,6 +192,18 @@ impl RawStatement {
                         s.len() as u64,
                         text_lifetime,
                         ffi::SQLITE_UTF8 as u8,
+                    ),
+                    // A zero-length blob, not NULL, even from an empty slice.
+                    Param::Blob(b) => ffi::sqlite3_bind_blob64(
+                        self.stmt,
+                        i,
+                        if b.is_empty() {
+                            [0u8; 1].as_ptr().cast()
+                        } else {
+                            b.as_ptr().cast()
+                        },
+                        b.len() as u64,
+                        ffi::SQLITE_TRANSIENT(),
                     ),
                 }
             };

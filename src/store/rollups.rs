@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::health::rollup::{contribution, hour_of};
 use crate::model::{CallRecord, HourCounts, number_key};
 use crate::store::marks;
+use crate::store::raw_statement::{Param, RawStatement};
 
 /// Summed `new - old` contributions, per interned caller number and hour.
 #[derive(Default)]
@@ -229,7 +230,9 @@ impl Writing {
     /// Writes the deltas of the next numbers, about `rows` rows (whole numbers, at least
     /// one); returns true once everything, `fleet_hourly` included, is written.
     pub(crate) fn step(&mut self, tx: &Connection, rows: usize) -> Result<bool> {
-        let mut number_upsert = tx.prepare_cached(&number_upsert_sql())?;
+        // Through the C API: 22 parameters a row, hundreds of thousands of rows a day.
+        // SAFETY: dropped at the end of this call, before the connection closes.
+        let mut number_upsert = unsafe { RawStatement::prepare(tx, &number_upsert_sql()) }?;
         let mut number_drop = tx.prepare_cached(&drop_empty_sql(
             "number_hourly",
             "number = ?1 AND hour = ?2",
@@ -257,10 +260,15 @@ impl Writing {
                 let hour = &*hour;
                 let counts = d.counts.to_hour_counts();
                 let a = counts.to_array();
-                let mut values = with_counters(vec![number, hour], &a);
-                values.push(&add);
-                values.push(&remove);
-                number_upsert.execute(values.as_slice())?;
+                let mut values = [Param::Null; 22];
+                values[0] = Param::Text(number);
+                values[1] = Param::Int(*hour);
+                for (v, x) in values[2..20].iter_mut().zip(a) {
+                    *v = Param::Int(x);
+                }
+                values[20] = Param::Blob(&add);
+                values[21] = Param::Blob(&remove);
+                number_upsert.execute(&values)?;
                 if a.iter().any(|&x| x < 0) {
                     number_drop.execute(params![number, hour])?;
                 }
