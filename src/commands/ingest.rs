@@ -48,8 +48,9 @@ pub fn load_settings(ctx: &Ctx, received_ms: i64) -> LoadSettings {
         bursts: ctx.settings.bursts,
         received_ms,
         batch_size: 20_000,
-        // ~250 bytes each with their attempt marks (30 MB). Two such sets are held at once
-        // on a file of new calls (the parser's sums and the set being written); on a file of
+        // ~130 bytes each with their attempt marks (16 MB). Two such sets are held at once
+        // on a file of new calls (the parser's sums, and the set being written a slice per
+        // batch, which shrinks as it goes); on a file of
         // re-deliveries the parser stops counting, and the writer's corrections ask for the
         // sums once they reach the limit. Each pass writes a row in every number's part of
         // `number_hourly`, so a day of a 20,000-number fleet (~240k number-hours) should
