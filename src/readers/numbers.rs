@@ -55,27 +55,35 @@ impl Numbers {
         if raw.len() > MAX_NUMBER_BYTES {
             return NumCheck::Bad;
         }
-        if let Some(k) = crate::model::number_key(raw) {
-            if let Some(c) = self.local_e164.get(&k) {
-                return c.clone();
-            }
-            let c = shared_normalise(self.region, raw);
-            if self.local_e164.len() >= NUMBER_CACHE_MAX {
-                self.local_e164.clear();
-            }
-            self.local_e164.insert(k, c.clone());
-            return c;
+        let region = self.region;
+        let verdict = || shared_normalise(region, raw);
+        match crate::model::number_key(raw) {
+            Some(k) => remember(&mut self.local_e164, &k, verdict),
+            None => remember(&mut self.local, raw, verdict),
         }
-        if let Some(c) = self.local.get(raw) {
-            return c.clone();
-        }
-        let c = shared_normalise(self.region, raw);
-        if self.local.len() >= NUMBER_CACHE_MAX {
-            self.local.clear();
-        }
-        self.local.insert(raw.to_owned(), c.clone());
-        c
     }
+}
+
+/// The cached verdict for `key`, or `verdict()` remembered (the cache is emptied when
+/// full). The key is copied only when a verdict is remembered.
+fn remember<K, Q>(
+    cache: &mut HashMap<K, NumCheck, foldhash::fast::RandomState>,
+    key: &Q,
+    verdict: impl FnOnce() -> NumCheck,
+) -> NumCheck
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+{
+    if let Some(c) = cache.get(key) {
+        return c.clone();
+    }
+    let c = verdict();
+    if cache.len() >= NUMBER_CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(key.to_owned(), c.clone());
+    c
 }
 
 /// Empties the process-wide cache (timing checks measure a cold start).
