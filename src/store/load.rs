@@ -230,23 +230,28 @@ impl Presummed {
         let id = self
             .deltas
             .add(&call.rec, call.placed, call.short, short_call_ms, 1);
-        self.touch_id(id, call.placed);
+        self.widen_id(id, call.placed, call.placed);
     }
 
     /// Widens `number`'s touched stretch to cover `at`.
     fn touch(&mut self, number: &str, at: i64) {
-        let id = self.deltas.intern(number);
-        self.touch_id(id, at);
+        self.widen(number, at, at);
     }
 
-    fn touch_id(&mut self, id: u32, at: i64) {
+    /// Widens `number`'s touched stretch to cover `[lo, hi]`.
+    fn widen(&mut self, number: &str, lo: i64, hi: i64) {
+        let id = self.deltas.intern(number);
+        self.widen_id(id, lo, hi);
+    }
+
+    fn widen_id(&mut self, id: u32, lo: i64, hi: i64) {
         let i = id as usize;
         if self.touched.len() <= i {
             self.touched.resize(i + 1, UNTOUCHED);
         }
-        if let Some((lo, hi)) = self.touched.get_mut(i) {
-            *lo = (*lo).min(at);
-            *hi = (*hi).max(at);
+        if let Some((l, h)) = self.touched.get_mut(i) {
+            *l = (*l).min(lo);
+            *h = (*h).max(hi);
         }
     }
 
@@ -412,8 +417,7 @@ impl FileLoad<'_> {
         self.finish_writing()?;
         sums.deltas.merge_from(&mut self.tally.pending.deltas);
         for (number, lo, hi) in sums.stretches() {
-            self.tally.pending.touch(number, lo);
-            self.tally.pending.touch(number, hi);
+            self.tally.pending.widen(number, lo, hi);
         }
         // Written a slice after each batch of calls (`flush`), so the parser is not
         // stopped while a whole set is written.

@@ -50,24 +50,9 @@ pub struct ScoreHistoryRow {
     pub action: String,
 }
 
-/// The 18 counters starting at column `first` (scoring reads millions of these: raw
-/// integer access, without `Row::get`'s generic conversion).
-fn counts_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<HourCounts> {
-    let mut a = [0i64; 18];
-    for (i, x) in a.iter_mut().enumerate() {
-        *x = r.get_ref(first + i)?.as_i64().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                first + i,
-                rusqlite::types::Type::Integer,
-                Box::new(e),
-            )
-        })?;
-    }
-    Ok(HourCounts::from_array(a))
-}
-
-/// `counts_at` on a raw statement's current row.
-fn raw_counts_at(q: &RawStatement, first: i32) -> HourCounts {
+/// The 18 counters starting at column `first` of a raw statement's current row (scoring
+/// reads millions of these).
+fn counts_at(q: &RawStatement, first: i32) -> HourCounts {
     let mut a = [0i64; 18];
     for (i, x) in (first..).zip(a.iter_mut()) {
         *x = q.column_int(i);
@@ -172,7 +157,7 @@ impl Store {
                     last_reputation_ms: None,
                 });
             }
-            let c = raw_counts_at(&q, 2);
+            let c = counts_at(&q, 2);
             more = q.advance().map_err(|e| self.wrap(e))?;
             let Some(h) = current.as_mut() else { continue };
             let at = hour * HOUR_MS;
@@ -216,12 +201,15 @@ impl Store {
             "SELECT hour, {} FROM fleet_hourly WHERE hour >= ?1 AND hour < ?2",
             HourCounts::FIELDS.join(", ")
         );
-        let mut st = self.conn.prepare(&sql).map_err(|e| self.wrap(e))?;
+        // SAFETY: dropped at the end of this function, before the connection.
+        let mut q = unsafe { RawStatement::prepare(&self.conn, &sql) }.map_err(|e| self.wrap(e))?;
         let mut out = BTreeMap::new();
-        let mut rows = st.query(params![start, end]).map_err(|e| self.wrap(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
-            let hour: i64 = r.get(0).map_err(|e| self.wrap(e))?;
-            out.insert(hour, counts_at(r, 1).map_err(|e| self.wrap(e))?);
+        let mut more = q
+            .start(&[start.into(), end.into()])
+            .map_err(|e| self.wrap(e))?;
+        while more {
+            out.insert(q.column_int(0), counts_at(&q, 1));
+            more = q.advance().map_err(|e| self.wrap(e))?;
         }
         Ok(FleetHours { hours: out })
     }

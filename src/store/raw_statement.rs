@@ -83,36 +83,25 @@ impl RawStatement {
     /// Binds `params` to `?1..`, runs the statement to completion and returns the rows it
     /// changed. Every parameter of the statement must be given.
     pub(crate) fn execute(&mut self, params: &[Param<'_>]) -> rusqlite::Result<usize> {
-        let result = self.bind_and_step(params);
-        // SAFETY: `stmt` is a live statement; reset and clear are always allowed. After
-        // this SQLite holds no pointer into `params`.
-        unsafe {
-            ffi::sqlite3_reset(self.stmt);
-            ffi::sqlite3_clear_bindings(self.stmt);
-        }
-        result
-    }
-
-    fn bind_and_step(&mut self, params: &[Param<'_>]) -> rusqlite::Result<usize> {
-        // Static: the text outlives the step, and the bindings are cleared after it.
-        self.bind(params, false)?;
-        // SAFETY: a fully bound, live statement.
-        match unsafe { ffi::sqlite3_step(self.stmt) } {
-            ffi::SQLITE_DONE => {
-                // SAFETY: `db` is open (the `prepare` contract).
-                let changes = unsafe { ffi::sqlite3_changes64(self.db) };
-                Ok(usize::try_from(changes).unwrap_or_default())
+        // Text bound in place: it outlives the step, and `finish` clears the bindings
+        // before this returns, so SQLite keeps no pointer into `params`.
+        let result = self.bind(params, false).and_then(|()| {
+            if self.advance()? {
+                return Err(rusqlite::Error::ExecuteReturnedResults);
             }
-            ffi::SQLITE_ROW => Err(rusqlite::Error::ExecuteReturnedResults),
-            rc => Err(error(self.db, rc)),
-        }
+            // SAFETY: `db` is open (the `prepare` contract).
+            let changes = unsafe { ffi::sqlite3_changes64(self.db) };
+            Ok(usize::try_from(changes).unwrap_or_default())
+        });
+        self.finish();
+        result
     }
 }
 
 impl RawStatement {
     /// Binds `params` and steps to the first row; then `column_*` read it and `advance`
-    /// moves on. Returns false when there is no row. Call `finish` when done (it also
-    /// runs on the next `start` or `execute`).
+    /// moves on. Returns false when there is no row. Call `finish` when done (the next
+    /// `start` also does).
     pub(crate) fn start(&mut self, params: &[Param<'_>]) -> rusqlite::Result<bool> {
         self.finish();
         // Copied: rows are read after this call returns, when `params` may be gone.
