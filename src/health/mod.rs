@@ -2,6 +2,7 @@
 //! detection, evidence statistics, the risk score and the action it implies.
 //! Nothing here touches SQL or prints.
 
+pub mod area_codes;
 pub mod bursts;
 pub mod components;
 pub mod daily;
