@@ -2,6 +2,7 @@
 //! detection, evidence statistics, the risk score and the action it implies.
 //! Nothing here touches SQL or prints.
 
+pub mod assessment;
 pub mod bursts;
 pub mod components;
 pub mod daily;
@@ -13,6 +14,3 @@ pub mod taxonomy;
 pub mod timeline;
 pub mod verdict;
 pub mod window;
-
-#[cfg(test)]
-mod score_tests;
