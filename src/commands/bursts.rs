@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::cli::BurstsArgs;
 use crate::commands::Ctx;
-use crate::commands::number::normalize_number;
 use crate::error::{Result, exit};
+use crate::readers::numbers::normalize_number;
 use crate::report::{self, views};
 use crate::time::{parse_moment, rfc3339};
 
@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: BurstsArgs) -> Result<u8> {
     let number = args
         .number
         .as_deref()
-        .map(|n| normalize_number(ctx, n))
+        .map(|n| normalize_number(&ctx.settings.ingest.default_region, n))
         .transpose()?;
     let store = ctx.open_reader()?;
     let rows = store.list_bursts(number.as_deref(), since, until)?;

@@ -10,31 +10,10 @@ use crate::error::{Error, Result, exit};
 use crate::health::score::{Assessment, NumberHistory, assess};
 use crate::health::timeline::daily;
 use crate::model::HourCounts;
+use crate::readers::numbers::normalize_number;
 use crate::report::{self, Table, views};
 use crate::store::{BurstRow, ScoreHistoryRow};
 use crate::time::rfc3339;
-
-/// E.164 as stored: `+` numbers are taken as they are; national formats use the default region.
-pub fn normalize_number(ctx: &Ctx, s: &str) -> Result<String> {
-    let s = s.trim();
-    let region = ctx
-        .settings
-        .ingest
-        .default_region
-        .parse::<phonenumber::country::Id>()
-        .ok();
-    match phonenumber::parse(region, s) {
-        Ok(n) => Ok(n.format().mode(phonenumber::Mode::E164).to_string()),
-        Err(_)
-            if s.starts_with('+') && s.len() > 2 && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(s.to_string())
-        }
-        Err(e) => Err(Error::Usage(format!(
-            "{s:?} is not a phone number ({e}); give it in E.164, e.g. +14155550100"
-        ))),
-    }
-}
 
 #[derive(Serialize)]
 struct Day {
@@ -62,7 +41,7 @@ fn rate(num: i64, den: i64) -> Option<f64> {
 }
 
 pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
-    let number = normalize_number(ctx, &args.number)?;
+    let number = normalize_number(&ctx.settings.ingest.default_region, &args.number)?;
     let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
         Error::Usage(format!(
             "--tz {:?} is not an IANA time zone like America/New_York",

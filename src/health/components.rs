@@ -3,8 +3,8 @@
 //! beside the fleet's leave-one-out expectation and judge them by confidence bounds, so
 //! thin evidence stays quiet; the best of recent / week / lookback (weighted) counts.
 
+use crate::health::assessment::NumberHistory;
 use crate::health::rollup::HOUR_MS;
-use crate::health::score::NumberHistory;
 use crate::health::score_config::ScoreConfig;
 use crate::health::stats::{
     cusum_upper, ewma, excess_beyond_noise, format_p, pct, poisson_upper_p, rate_lower_bound,

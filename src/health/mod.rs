@@ -3,6 +3,7 @@
 //! Nothing here touches SQL or prints.
 
 pub mod area_codes;
+pub mod assessment;
 pub mod bursts;
 pub mod components;
 pub mod daily;
@@ -14,6 +15,3 @@ pub mod taxonomy;
 pub mod timeline;
 pub mod verdict;
 pub mod window;
-
-#[cfg(test)]
-mod score_tests;

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Days};
 
+use crate::health::assessment::{Action, Level};
 use crate::health::components::FlagFacts;
 use crate::health::rollup::HOUR_MS;
-use crate::health::score::{Action, Level};
 use crate::health::score_config::ScoreConfig;
 
 /// What the rules look at.

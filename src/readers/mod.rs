@@ -11,7 +11,7 @@ mod csv_rows;
 mod detect;
 mod json;
 mod ndjson;
-mod numbers;
+pub mod numbers;
 mod record;
 mod source;
 mod validate;

@@ -1,6 +1,7 @@
 //! All SQL lives here: opening the database privately, migrations, the write lock,
 //! loading records, and the queries that feed analytics and reports.
 
+pub mod assess;
 mod keys;
 mod load;
 #[cfg(test)]
@@ -199,6 +200,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A second, read-only connection to the same database, for a reader on another thread.
+    pub fn open_twin(&self) -> Result<Store> {
+        Store::open_ro(&self.path)
     }
 
     pub(crate) fn db_error(&self, message: String) -> Error {

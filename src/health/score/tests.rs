@@ -2,11 +2,11 @@
 //! fleets, one per behaviour the scoring must get right (healthy, thin evidence, flags,
 //! outages, slow degraders, bursts, pacing, recovery, repeat offenders, monotonicity).
 
+use super::assess;
+use crate::health::assessment::{Action, Assessment, FleetHours, Level, NumberHistory};
 use crate::health::bursts::Burst;
 use crate::health::rollup::HOUR_MS;
-use crate::health::score::{
-    Action, Assessment, FleetHours, Level, NumberHistory, ScoreConfig, assess,
-};
+use crate::health::score_config::ScoreConfig;
 use crate::model::HourCounts;
 
 const DAY: i64 = 24;
@@ -574,24 +574,40 @@ fn random_healthy_fleets_rest_nobody() {
 }
 
 #[test]
-#[ignore = "timing: cargo test --release --lib scoring_is_fast -- --ignored --nocapture"]
-fn scoring_is_fast() {
-    // 2000 numbers with 720 busy hours each; the full fleet of 20k takes about 10x this.
-    let one = number("+14155550199", {
-        let mut v = Vec::new();
-        for h in 0..720 {
-            v.push((
-                (AS_OF_DAY - 30) * DAY + h,
-                hour(6, HEALTHY, &mut Carry::default()),
-            ));
-        }
-        v
-    });
-    let ns: Vec<NumberHistory> = (0..2000).map(|_| one.clone()).collect();
+fn numbers_just_like_their_fleet_are_judged_alike_and_kept() {
+    // A fleet of identical busy numbers (3 calls an hour round the clock for 30 days, the
+    // healthy mix): each is measured against the rest, which look exactly like it, so
+    // nothing stands out and all get the same verdict.
+    let mut carry = Carry::default();
+    let hours: Vec<_> = (0..720)
+        .map(|h| ((AS_OF_DAY - 30) * DAY + h, hour(3, HEALTHY, &mut carry)))
+        .collect();
+    let ns: Vec<NumberHistory> = (0..40)
+        .map(|i| number(&format!("+1415556{i:04}"), hours.clone()))
+        .collect();
     let fleet = fleet_of(ns.iter());
-    let t = std::time::Instant::now();
-    for n in &ns {
-        std::hint::black_box(assess(n, &fleet, &ScoreConfig::default(), AS_OF));
+    let all: Vec<Assessment> = ns
+        .iter()
+        .map(|n| checked(assess(n, &fleet, &ScoreConfig::default(), AS_OF)))
+        .collect();
+    let first = &all[0];
+    assert_eq!(first.action, Action::Keep, "{first:#?}");
+    assert_eq!(first.level, Level::Low, "{first:#?}");
+    assert_eq!(first.attempts, 3 * 720, "all in the lookback: {first:#?}");
+    assert!(first.score < 10.0, "{first:#?}");
+    assert!(
+        first.metrics.failure_rate_7d > 0.0,
+        "the mix has failures: {first:#?}"
+    );
+    for a in &all[1..] {
+        let renamed = Assessment {
+            number: first.number.clone(),
+            ..a.clone()
+        };
+        assert_eq!(
+            &renamed, first,
+            "{} judged unlike {}",
+            a.number, first.number
+        );
     }
-    println!("2000 numbers x 720 hours: {:?}", t.elapsed());
 }
