@@ -40,6 +40,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_fleet_hourly.sql"),
     include_str!("../../sql/0003_call_keys.sql"),
+    include_str!("../../sql/0004_scores_trend.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
