@@ -10,7 +10,6 @@ pub mod score;
 pub mod score_config;
 pub mod stats;
 pub mod taxonomy;
-pub mod timeline;
 pub mod verdict;
 pub mod window;
 

@@ -28,6 +28,7 @@ pub use load::{
     stage,
 };
 pub use lock::WriteLock;
+pub use maintenance::{CheckReport, PruneOutcome};
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
 pub use wal_flusher::WalFlusher;
