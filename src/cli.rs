@@ -41,6 +41,25 @@ pub enum SummaryFormat {
     Json,
 }
 
+impl From<Format> for crate::report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => Self::Table,
+            Format::Csv => Self::Csv,
+            Format::Json => Self::Json,
+        }
+    }
+}
+
+impl From<SummaryFormat> for crate::report::Format {
+    fn from(f: SummaryFormat) -> Self {
+        match f {
+            SummaryFormat::Table => Self::Table,
+            SummaryFormat::Json => Self::Json,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputFormat {
     Auto,

@@ -22,6 +22,35 @@ pub struct Part {
 /// Components below this value give no reason unless a rule fired on them.
 pub const REASON_MIN: f64 = 10.0;
 
+/// One score component as reports and recorded scores show it: its name (the JSON key and
+/// the `scores` column) and how to read it from the components.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub value: fn(&crate::health::assessment::Components) -> f64,
+}
+
+impl Field {
+    const fn new(
+        name: &'static str,
+        value: fn(&crate::health::assessment::Components) -> f64,
+    ) -> Field {
+        Field { name, value }
+    }
+}
+
+/// Every score component, in the order of the JSON: the one list that tables, CSV and
+/// recorded scores follow. A component added here needs a column in `scores` (a migration).
+pub const FIELDS: [Field; 7] = [
+    Field::new("flags", |c| c.flags),
+    Field::new("failures", |c| c.failures),
+    Field::new("bursts", |c| c.bursts),
+    Field::new("engagement", |c| c.engagement),
+    Field::new("pacing", |c| c.pacing),
+    Field::new("evidence", |c| c.evidence),
+    Field::new("trend", |c| c.trend),
+];
+
 const DAY_MS: f64 = 24.0 * HOUR_MS as f64;
 
 /// Which window a value came from.

@@ -12,6 +12,5 @@ pub mod score;
 pub mod score_config;
 pub mod stats;
 pub mod taxonomy;
-pub mod timeline;
 pub mod verdict;
 pub mod window;

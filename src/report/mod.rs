@@ -2,6 +2,9 @@
 //! module never decides what to compute, only how it looks.
 
 pub mod evaluation;
+pub mod listings;
+pub mod maintenance;
+pub mod number;
 pub mod scores;
 pub mod views;
 
@@ -11,8 +14,15 @@ use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-use crate::cli::Format;
 use crate::error::{Error, Result};
+
+/// How results are shown: a table for people, CSV or JSON for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
 
 /// Rows of text with a header, rendered as a table or CSV.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -82,23 +92,42 @@ pub fn write_json<T: Serialize + ?Sized>(mut out: impl Write, value: &T) -> Resu
     Ok(())
 }
 
-/// Prints rows in the chosen format to stdout: `table` and `json_value` are two views of
-/// the same data.
-pub fn emit<T: Serialize + ?Sized>(format: Format, table: &Table, json_value: &T) -> Result<()> {
+/// Writes rows in the chosen format: `table` and `json_value` are two views of the same data.
+pub fn write_rows<T: Serialize + ?Sized>(
+    out: &mut dyn Write,
+    format: Format,
+    table: &Table,
+    json_value: &T,
+) -> Result<()> {
+    match format {
+        Format::Table => writeln!(out, "{}", table.render()).map_err(io),
+        Format::Csv => table.write_csv(out),
+        Format::Json => write_json(out, json_value),
+    }
+}
+
+/// Prints rows in the chosen format to stdout (see `write_rows`).
+pub fn emit<T: Serialize + ?Sized>(
+    format: impl Into<Format>,
+    table: &Table,
+    json_value: &T,
+) -> Result<()> {
+    to_stdout(|out| write_rows(out, format.into(), table, json_value))
+}
+
+/// Runs `write` on stdout. A closed pipe (`| head`) is not an error worth reporting.
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let r = match format {
-        Format::Table => {
-            writeln!(out, "{}", table.render()).map_err(|e| Error::Other(e.to_string()))
-        }
-        Format::Csv => table.write_csv(&mut out),
-        Format::Json => write_json(&mut out, json_value),
-    };
-    match r {
-        // A closed pipe (`| head`) is not an error worth reporting.
+    match write(&mut out).and_then(|()| out.flush().map_err(io)) {
         Err(Error::Other(m)) if m.contains("Broken pipe") => Ok(()),
         other => other,
     }
+}
+
+/// A failed write to the output.
+fn io(e: std::io::Error) -> Error {
+    Error::Other(e.to_string())
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub use load::{
     stage,
 };
 pub use lock::WriteLock;
+pub use maintenance::{CheckReport, PruneOutcome};
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
 pub use wal_flusher::WalFlusher;
@@ -41,6 +42,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_fleet_hourly.sql"),
     include_str!("../../sql/0003_call_keys.sql"),
+    include_str!("../../sql/0004_scores_trend.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -245,6 +245,9 @@ impl Store {
         settings: &str,
         results: &[Assessment],
     ) -> Result<i64> {
+        use crate::health::components::FIELDS;
+        use rusqlite::ToSql;
+
         let path = self.path().to_path_buf();
         let tx = self
             .conn
@@ -256,28 +259,25 @@ impl Store {
         )?;
         let run_id = tx.last_insert_rowid();
         {
-            let mut ins = tx.prepare(
-                "INSERT INTO scores (run_id, number, score, level, action, rest_until, flags, failures, bursts, engagement, \
-                 pacing, evidence, attempts, reasons) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
+            // One column per score component, named as the list names them.
+            let mut columns = vec!["run_id", "number", "score", "level", "action", "rest_until"];
+            columns.extend(FIELDS.iter().map(|f| f.name));
+            columns.extend(["attempts", "reasons"]);
+            let slots: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+            let mut ins = tx.prepare(&format!(
+                "INSERT INTO scores ({}) VALUES ({})",
+                columns.join(", "),
+                slots.join(", ")
+            ))?;
             for a in results {
-                let c = &a.components;
-                ins.execute(params![
-                    run_id,
-                    a.number,
-                    a.score,
-                    a.level.as_str(),
-                    a.action.as_str(),
-                    a.rest_until,
-                    c.flags,
-                    c.failures,
-                    c.bursts,
-                    c.engagement,
-                    c.pacing,
-                    c.evidence,
-                    a.attempts,
-                    serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into())
-                ])?;
+                let components = FIELDS.map(|f| (f.value)(&a.components));
+                let reasons = serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into());
+                let (level, action) = (a.level.as_str(), a.action.as_str());
+                let mut values: Vec<&dyn ToSql> =
+                    vec![&run_id, &a.number, &a.score, &level, &action, &a.rest_until];
+                values.extend(components.iter().map(|v| v as &dyn ToSql));
+                values.extend([&a.attempts as &dyn ToSql, &reasons]);
+                ins.execute(values.as_slice())?;
             }
         }
         tx.commit()?;
