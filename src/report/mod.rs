@@ -100,6 +100,15 @@ pub fn emit<T: Serialize + ?Sized>(format: Format, table: &Table, json_value: &T
     }
 }
 
+/// Writes bytes to stdout and flushes. A reader that went away (`| head`) ends the output
+/// as [`Error::StdoutClosed`], which `main` turns into a quiet exit, never a panic.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(Error::from_stdout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,13 +131,4 @@ mod tests {
         t.write_csv(&mut buf).unwrap();
         assert_eq!(String::from_utf8(buf).unwrap(), "a,b\n\"x,y\",'=1+1\n");
     }
-}
-
-/// Writes bytes to stdout and flushes. A reader that went away (`| head`) ends the output
-/// as [`Error::StdoutClosed`], which `main` turns into a quiet exit, never a panic.
-pub fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|_| out.flush())
-        .map_err(Error::from_stdout)
 }
