@@ -12,6 +12,10 @@ pub mod exit {
     pub const REJECTS: u8 = 2;
     /// Another numhealth run holds the database's write lock.
     pub const LOCKED: u8 = 3;
+    /// The newest data is too old to judge "now" (`score.stale_after_hours`).
+    pub const STALE: u8 = 4;
+    /// The command line was wrong: unknown flag, bad value, missing argument (EX_USAGE).
+    pub const USAGE: u8 = 64;
 }
 
 /// A failure that ends the command.
@@ -29,6 +33,9 @@ pub enum Error {
     Input { path: String, message: String },
     #[error("{0}")]
     Other(String),
+    /// Standard output was closed by its reader (`| head`): stop quietly.
+    #[error("standard output was closed")]
+    StdoutClosed,
 }
 
 impl Error {
@@ -43,9 +50,20 @@ impl Error {
         }
     }
 
+    /// An error writing to stdout: a closed pipe is [`Error::StdoutClosed`].
+    pub fn from_stdout(e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::StdoutClosed
+        } else {
+            Error::Other(format!("writing to standard output: {e}"))
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Locked { .. } => exit::LOCKED,
+            Error::Usage(_) => exit::USAGE,
+            Error::StdoutClosed => exit::OK,
             _ => exit::FAILURE,
         }
     }

@@ -4,10 +4,12 @@
 mod backup;
 mod bursts;
 mod check;
+mod completions;
 mod config;
 mod evaluate;
 mod export;
 pub mod ingest;
+mod man;
 mod number;
 mod prune;
 mod pull;
@@ -78,16 +80,66 @@ impl Ctx {
     }
 }
 
+/// A command line clap refused, or `--help`/`--version`: help and version print on
+/// stdout and exit 0 (quietly if stdout is closed); an error prints on stderr with
+/// numhealth's own prefix and exits 64 (EX_USAGE).
+pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let rendered = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = crate::report::write_stdout(rendered.as_bytes());
+            std::process::ExitCode::SUCCESS
+        }
+        _ => {
+            let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+            eprint!("numhealth: error: {text}");
+            std::process::ExitCode::from(crate::error::exit::USAGE)
+        }
+    }
+}
+
+/// The `--db` and `--lock-timeout` given after the command, if it takes them.
+fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
+    use crate::cli::{DbArgs, WriterArgs};
+    let reader = |a: &DbArgs| (a.db.clone(), None);
+    let writer = |a: &WriterArgs| (a.db.clone(), a.lock_timeout);
+    match command {
+        Command::Ingest(a) => writer(&a.store),
+        Command::Pull(a) => writer(&a.store),
+        Command::Score(a) => writer(&a.store),
+        Command::Rejects(a) => writer(&a.store),
+        Command::Prune(a) => writer(&a.store),
+        Command::Rebuild(a) => writer(&a.store),
+        Command::Risky(a) => reader(&a.store),
+        Command::Number(a) => reader(&a.store),
+        Command::Bursts(a) => reader(&a.store),
+        Command::Export(a) => match &a.what {
+            crate::cli::ExportWhat::Rotation(r) => reader(&r.store),
+        },
+        Command::Runs(a) => reader(&a.store),
+        Command::Backup(a) => reader(&a.store),
+        Command::Check(a) => reader(&a.store),
+        Command::Config
+        | Command::Simulate(_)
+        | Command::Evaluate(_)
+        | Command::Completions(_)
+        | Command::Man => (None, None),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::load(cli.config.as_deref())?;
-    let db = resolve_db_path(cli.db.as_deref())?;
+    let (sub_db, sub_lock_timeout) = store_flags(&cli.command);
+    let given_db = sub_db.or(cli.db);
+    let db = resolve_db_path(given_db.as_deref())?;
     let ctx = Ctx {
         settings,
         db,
-        db_is_default: cli.db.is_none()
+        db_is_default: given_db.is_none()
             && std::env::var_os("NUMHEALTH_DB").is_none_or(|v| v.is_empty()),
         quiet: cli.quiet,
-        lock_timeout: Duration::from_secs(cli.lock_timeout),
+        lock_timeout: Duration::from_secs(sub_lock_timeout.or(cli.lock_timeout).unwrap_or(0)),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
     };
     let db = ctx.db.clone();
@@ -108,9 +160,11 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Config => config::run(ctx),
         Command::Prune(a) => prune::run(ctx, a),
         Command::Backup(a) => backup::run(ctx, a),
-        Command::Rebuild => rebuild::run(ctx),
+        Command::Rebuild(_) => rebuild::run(ctx),
         Command::Check(a) => check::run(ctx, a),
         Command::Simulate(a) => simulate::run(ctx, a),
         Command::Evaluate(a) => evaluate::run(ctx, a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man => man::run(),
     }
 }
