@@ -171,7 +171,7 @@ pub fn resolve_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     }
     directories::ProjectDirs::from("", "", "numhealth")
         .map(|d| d.data_dir().join("numhealth.db"))
-        .ok_or_else(|| Error::Usage("no home directory: pass --db PATH or set NUMHEALTH_DB".into()))
+        .ok_or_else(|| Error::Other("no home directory: pass --db PATH or set NUMHEALTH_DB".into()))
 }
 
 #[cfg(test)]

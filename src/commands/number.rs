@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
     let store = ctx.open_reader()?;
     let inputs = store.scoring_inputs(as_of, cfg.lookback_days.max(args.days), Some(&number))?;
     let Some(history) = inputs.histories.into_iter().next() else {
-        return Err(Error::Usage(format!(
+        return Err(Error::Other(format!(
             "{number} has no calls before {} in {}",
             rfc3339(as_of),
             ctx.db.display()
