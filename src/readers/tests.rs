@@ -200,7 +200,7 @@ fn every_reject_kind_in_ndjson() {
         call("x"),                                          // 3 fine
         r#"{"call_id":"s"}"#.to_string(),                   // 4 no numbers: skipped
         r#"{"from_number":"+14155550123"}"#.to_string(),    // 5 missing call_id
-        call("n").replace("+12125551234", "not a number"),  // 6 bad number
+        call("n").replace("+12125551234", "not a number"),  // 6 bad lead number: kept, flagged
         call("t").replace(&format!(":{T0},"), ":\"abc\","), // 7 bad timestamp
         call("e").replace(&format!(":{},", T0 + 30_000), &format!(":{},", T0 - 1)), // 8 end < start
         call("d").replace("\"call_id\"", "\"duration_ms\":-5,\"call_id\""), // 9 negative duration
@@ -224,7 +224,16 @@ fn every_reject_kind_in_ndjson() {
     assert!(matches!(items[2], Item::Call(..)));
     assert!(matches!(items[3], Item::Skipped(SkipReason::NoNumbers, _)));
     assert_eq!(r(4).0.as_deref(), Some("call_id"));
-    assert_eq!(r(5).0.as_deref(), Some("to_number"));
+    let Item::Call(c, _) = &items[5] else {
+        panic!("{:?}", items[5])
+    };
+    assert_eq!(
+        (c.other_number.as_str(), c.number_flags),
+        (
+            "not a number",
+            crate::model::number_flags::OTHER_NUMBER_UNKNOWN_RANGE
+        )
+    );
     assert_eq!(r(6).0.as_deref(), Some("start_timestamp"));
     assert_eq!(
         r(6).1,
