@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 pub(crate) const NUMBER_CACHE_MAX: usize = 100_000;
 /// Longer strings are not phone numbers: rejected without parsing or caching, which
 /// also bounds the caches' memory.
-const MAX_NUMBER_BYTES: usize = 64;
+pub(crate) const MAX_NUMBER_BYTES: usize = 64;
 
 /// The verdict on one number string.
 #[derive(Debug, Clone, PartialEq)]
