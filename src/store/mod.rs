@@ -8,6 +8,7 @@ mod load_tests;
 mod lock;
 mod maintenance;
 mod marks;
+pub mod outbox;
 mod query;
 mod raw_statement;
 mod rollups;
@@ -40,6 +41,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_fleet_hourly.sql"),
     include_str!("../../sql/0003_call_keys.sql"),
+    include_str!("../../sql/0006_outbox.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
