@@ -9,6 +9,7 @@ mod load_tests;
 mod lock;
 mod maintenance;
 mod marks;
+pub mod outbox;
 mod query;
 mod raw_statement;
 mod rollups;
@@ -43,6 +44,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0002_fleet_hourly.sql"),
     include_str!("../../sql/0003_call_keys.sql"),
     include_str!("../../sql/0004_scores_trend.sql"),
+    include_str!("../../sql/0005_outbox.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
