@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::health::bursts::BurstConfig;
 use crate::health::score::ScoreConfig;
+use crate::pool::PoolConfig;
 
 /// Ingest-time settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +77,7 @@ pub struct Settings {
     pub bursts: BurstConfig,
     pub score: ScoreConfig,
     pub pull: PullConfig,
+    pub pool: PoolConfig,
 }
 
 impl Settings {
@@ -131,6 +133,7 @@ impl Settings {
         if p.overlap_minutes < 0 || p.initial_days < 1 {
             return Err("pull.overlap_minutes must be >= 0 and pull.initial_days >= 1".into());
         }
+        self.pool.validate()?;
         self.score.validate()
     }
 
@@ -193,5 +196,9 @@ mod tests {
         let s = Settings::from_toml("[bursts]\nmin_short_calls = 5\n").unwrap();
         assert_eq!(s.bursts.min_short_calls, 5);
         assert_eq!(s.bursts.window_minutes, 10);
+        let s = Settings::from_toml("[pool]\nthrottle_share = 0.3\n").unwrap();
+        assert_eq!(s.pool.throttle_share, 0.3);
+        assert!(Settings::from_toml("[pool]\nthrottle_shar = 0.3\n").is_err());
+        assert!(Settings::from_toml("[pool]\ndefault_tz = \"Nowhere\"\n").is_err());
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod eval;
 pub mod health;
 pub mod model;
+pub mod pool;
 pub mod pull;
 pub mod readers;
 pub mod report;

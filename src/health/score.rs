@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::health::bursts::Burst;
 use crate::health::components::{self, Part};
 use crate::health::stats::noisy_or;
+pub use crate::health::verdict::RestCause;
 use crate::health::verdict::{self, Facts, Trigger};
 use crate::health::window;
 use crate::model::HourCounts;
@@ -134,6 +135,9 @@ pub struct Assessment {
     pub action: Action,
     /// Rest until this UTC date (YYYY-MM-DD), for `rest`.
     pub rest_until: Option<String>,
+    /// Why, for `rest` and `retire` (not in reports: the pool policy reads it).
+    #[serde(skip)]
+    pub rest_cause: Option<RestCause>,
     pub components: Components,
     pub reasons: Vec<String>,
     /// Dialled attempts in the lookback window.
@@ -265,6 +269,7 @@ pub fn assess(
         level: v.level,
         action: v.action,
         rest_until: v.rest_until,
+        rest_cause: v.rest_cause,
         components,
         reasons,
         attempts: g.all.attempts,

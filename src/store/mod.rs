@@ -8,6 +8,7 @@ mod load_tests;
 mod lock;
 mod maintenance;
 mod marks;
+pub mod pool;
 mod query;
 mod raw_statement;
 mod rollups;
@@ -40,6 +41,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_fleet_hourly.sql"),
     include_str!("../../sql/0003_call_keys.sql"),
+    include_str!("../../sql/0005_pool.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -168,6 +170,7 @@ impl Store {
         self.conn.pragma_update(None, "temp_store", "FILE")?;
         marks::register(&self.conn)?;
         keys::register(&self.conn)?;
+        pool::register(&self.conn)?;
         Ok(())
     }
 
