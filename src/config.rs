@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::health::bursts::BurstConfig;
 use crate::health::score::ScoreConfig;
 use crate::notify::NotifyConfig;
+use crate::pool::PoolConfig;
 
 /// Ingest-time settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +79,7 @@ pub struct Settings {
     pub score: ScoreConfig,
     pub pull: PullConfig,
     pub notify: NotifyConfig,
+    pub pool: PoolConfig,
 }
 
 impl Settings {
@@ -134,6 +136,7 @@ impl Settings {
             return Err("pull.overlap_minutes must be >= 0 and pull.initial_days >= 1".into());
         }
         self.notify.validate()?;
+        self.pool.validate()?;
         self.score.validate()
     }
 
@@ -202,6 +205,10 @@ mod tests {
         let s = Settings::from_toml("[bursts]\nmin_short_calls = 5\n").unwrap();
         assert_eq!(s.bursts.min_short_calls, 5);
         assert_eq!(s.bursts.window_minutes, 10);
+        let s = Settings::from_toml("[pool]\nthrottle_share = 0.3\n").unwrap();
+        assert_eq!(s.pool.throttle_share, 0.3);
+        assert!(Settings::from_toml("[pool]\nthrottle_shar = 0.3\n").is_err());
+        assert!(Settings::from_toml("[pool]\ndefault_tz = \"Nowhere\"\n").is_err());
     }
 
     #[test]

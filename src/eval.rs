@@ -248,6 +248,7 @@ mod tests {
             level: Level::Low,
             action,
             rest_until: None,
+            rest_cause: None,
             components: Components::default(),
             reasons: vec![],
             attempts: 0,

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod health;
 pub mod model;
 pub mod notify;
+pub mod pool;
 pub mod pull;
 pub mod readers;
 pub mod report;

@@ -129,6 +129,9 @@ pub struct Assessment {
     pub action: Action,
     /// Rest until this UTC date (YYYY-MM-DD), for `rest`.
     pub rest_until: Option<String>,
+    /// Why, for `rest` and `retire` (not in reports: the pool policy reads it).
+    #[serde(skip)]
+    pub rest_cause: Option<crate::health::verdict::RestCause>,
     pub components: Components,
     pub reasons: Vec<String>,
     /// Dialled attempts in the lookback window.

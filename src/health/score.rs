@@ -5,6 +5,7 @@
 use crate::health::assessment::{Action, Components, Metrics};
 use crate::health::components::{self, Part};
 use crate::health::stats::noisy_or;
+pub use crate::health::verdict::RestCause;
 use crate::health::verdict::{self, Facts, Trigger};
 use crate::health::window;
 
@@ -137,6 +138,7 @@ pub fn assess(
         level: v.level,
         action: v.action,
         rest_until: v.rest_until,
+        rest_cause: v.rest_cause,
         components,
         reasons,
         attempts: g.all.attempts,

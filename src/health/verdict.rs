@@ -37,11 +37,23 @@ pub enum Trigger {
     Trend,
 }
 
+/// Why a rest or retire was decided. The pool's cap on resting numbers holds back only
+/// rests on the reputation score; flag rests and retires are never held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestCause {
+    /// A significant `marked_as_spam` episode (or the rest of an earlier one); every retire.
+    Flags,
+    /// The reputation score alone (failures, trend, engagement) is critical.
+    Score,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub level: Level,
     pub action: Action,
     pub rest_until: Option<String>,
+    /// Why, for `rest` and `retire`.
+    pub rest_cause: Option<RestCause>,
     /// The sentence that explains a rest or retire.
     pub lead: Option<String>,
     pub triggers: Vec<Trigger>,
@@ -79,6 +91,7 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
         level: level_of(f.score, cfg),
         action: Action::Keep,
         rest_until: None,
+        rest_cause: None,
         lead: None,
         triggers: Vec::new(),
     };
@@ -121,6 +134,7 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
 
     if persistent {
         v.action = Action::Retire;
+        v.rest_cause = Some(RestCause::Flags);
         v.triggers.push(Trigger::Flags);
         v.lead = Some(format!(
             "marked_as_spam on {} of the last {} days at {:.0}% of calls or more: beyond rest, replace the number",
@@ -130,6 +144,7 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
         ));
     } else if repeat {
         v.action = Action::Retire;
+        v.rest_cause = Some(RestCause::Flags);
         v.triggers.push(Trigger::Flags);
         v.lead = Some(format!(
             "marked_as_spam again after {:.0} flag-free days: beyond rest, replace the number",
@@ -137,6 +152,7 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
         ));
     } else if flag_rule || resting {
         v.action = Action::Rest;
+        v.rest_cause = Some(RestCause::Flags);
         v.triggers.push(Trigger::Flags);
         let anchor = last_flag_ms.unwrap_or(f.as_of_ms);
         let until = rest_date(anchor, flag_days, f.as_of_ms);
@@ -151,6 +167,7 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
         v.rest_until = Some(until);
     } else if f.reputation >= cfg.critical_at {
         v.action = Action::Rest;
+        v.rest_cause = Some(RestCause::Score);
         let anchor = f.last_reputation_ms.unwrap_or(f.as_of_ms);
         let until = rest_date(anchor, score_days, f.as_of_ms);
         v.lead = Some(format!(
@@ -189,6 +206,53 @@ mod tests {
         assert_eq!(rest_date(as_of - 2 * 86_400_000, 30, as_of), "2024-02-07");
         // An anchor so old that the rest is over still yields tomorrow.
         assert_eq!(rest_date(as_of - 90 * 86_400_000, 30, as_of), "2024-01-11");
+    }
+
+    #[test]
+    fn rests_say_whether_flags_or_the_reputation_score_caused_them() {
+        let c = ScoreConfig::default();
+        let facts = Facts {
+            as_of_ms: 1_704_888_000_000,
+            score: 80.0,
+            reputation: 80.0,
+            enough_evidence: true,
+            flags: FlagFacts::default(),
+            flags_value: 0.0,
+            bursts_recent: 0,
+            over_pace: false,
+            trend_signal: false,
+            judged_since_flag: 100.0,
+            last_reputation_ms: None,
+        };
+        let v = decide(&facts, &c);
+        assert_eq!(
+            (v.action, v.rest_cause),
+            (Action::Rest, Some(RestCause::Score))
+        );
+        let flagged = Facts {
+            flags: FlagFacts {
+                week: 5,
+                week_p: 0.0001,
+                lookback: 5,
+                last_hour: Some(facts.as_of_ms / HOUR_MS - 5),
+                ..FlagFacts::default()
+            },
+            ..facts
+        };
+        let v = decide(&flagged, &c);
+        assert_eq!(
+            (v.action, v.rest_cause),
+            (Action::Rest, Some(RestCause::Flags))
+        );
+        let v = decide(
+            &Facts {
+                reputation: 10.0,
+                score: 10.0,
+                ..facts
+            },
+            &c,
+        );
+        assert_eq!((v.action, v.rest_cause), (Action::Keep, None));
     }
 
     #[test]

@@ -95,6 +95,7 @@ mod tests {
             level: Level::Elevated,
             action,
             rest_until: None,
+            rest_cause: None,
             components: Default::default(),
             reasons: vec!["one".into(), "two".into()],
             attempts: 3,

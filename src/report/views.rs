@@ -219,6 +219,7 @@ mod tests {
             level: Level::Elevated,
             action: Action::Monitor,
             rest_until: None,
+            rest_cause: None,
             components: Components {
                 flags: 1.5,
                 failures: 2.5,

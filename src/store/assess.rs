@@ -207,6 +207,7 @@ mod tests {
                 level: crate::health::assessment::Level::Low,
                 action: crate::health::assessment::Action::Keep,
                 rest_until: None,
+                rest_cause: None,
                 components: Default::default(),
                 reasons: vec![],
                 attempts: 0,

@@ -10,6 +10,7 @@ mod lock;
 mod maintenance;
 mod marks;
 pub mod outbox;
+pub mod pool;
 mod query;
 mod raw_statement;
 mod rollups;
@@ -45,6 +46,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0003_call_keys.sql"),
     include_str!("../../sql/0004_scores_trend.sql"),
     include_str!("../../sql/0005_outbox.sql"),
+    include_str!("../../sql/0006_pool.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -173,6 +175,7 @@ impl Store {
         self.conn.pragma_update(None, "temp_store", "FILE")?;
         marks::register(&self.conn)?;
         keys::register(&self.conn)?;
+        pool::register(&self.conn)?;
         Ok(())
     }
 
