@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::health::bursts::Burst;
 use crate::health::rollup::HOUR_MS;
 use crate::health::score::{Assessment, FleetHours, NumberHistory};
@@ -247,7 +247,7 @@ impl Store {
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| Store::wrap_at(&path, e))?;
+            .map_err(|e| Error::from(e).at_db(&path))?;
         tx.execute(
             "INSERT INTO score_runs (as_of_ms, created_ms, numbers, settings) VALUES (?1, ?2, ?3, ?4)",
             params![as_of_ms, created_ms, results.len() as i64, settings],
