@@ -14,6 +14,9 @@
 //! Beside them: `pull` (the platform's HTTP API), `sim` (simulated fleets with planted
 //! patterns) and `eval` (how well scoring finds them), `time` (parsing and printing moments).
 
+// The only `unsafe` is SQLite's C API in `store::raw_statement`, which allows it.
+#![deny(unsafe_code)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -9,6 +9,7 @@ mod lock;
 mod maintenance;
 mod marks;
 mod query;
+#[allow(unsafe_code)]
 mod raw_statement;
 mod rollups;
 mod runs;
