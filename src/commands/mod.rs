@@ -27,14 +27,14 @@ use std::time::Duration;
 use crate::cli::{Cli, Command};
 use crate::config::{Settings, resolve_db_path};
 use crate::error::Result;
-use crate::store::{Store, WriteLock};
+use crate::store::{DbLocation, Store, WriteLock};
 
 /// Flags validated and settings loaded, before any domain code runs.
 pub struct Ctx {
     pub settings: Settings,
     pub db: PathBuf,
-    /// The database path is the per-user default (its directory may be created).
-    pub db_is_default: bool,
+    /// The per-user default path (its directory may be created) or one the user gave.
+    pub db_location: DbLocation,
     pub quiet: bool,
     pub lock_timeout: Duration,
     /// Progress bars only for a person at a terminal.
@@ -51,28 +51,9 @@ impl Ctx {
 
     /// Takes the write lock and opens the database for writing.
     pub fn open_writer(&self) -> Result<(WriteLock, Store)> {
-        if let Some(dir) = self
-            .db
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !self.db_is_default)
-            && !dir.exists()
-        {
-            return Err(crate::error::Error::Database {
-                path: self.db.display().to_string(),
-                message: format!(
-                    "directory {} does not exist; create it or choose another --db",
-                    dir.display()
-                ),
-            });
-        }
-        if self.db_is_default
-            && let Some(dir) = self.db.parent()
-        {
-            let _ = std::fs::DirBuilder::new().recursive(true).create(dir);
-        }
-        let lock = WriteLock::acquire(&self.db, self.lock_timeout, |m| self.say(m))?;
-        let store = Store::open_rw(&self.db, self.db_is_default)?;
-        Ok((lock, store))
+        Store::open_writer(&self.db, self.db_location, self.lock_timeout, |m| {
+            self.say(m)
+        })
     }
 
     pub fn open_reader(&self) -> Result<Store> {
@@ -136,14 +117,19 @@ pub fn run(cli: Cli) -> Result<u8> {
     let ctx = Ctx {
         settings,
         db,
-        db_is_default: given_db.is_none()
-            && std::env::var_os("NUMHEALTH_DB").is_none_or(|v| v.is_empty()),
+        db_location: if given_db.is_none()
+            && std::env::var_os("NUMHEALTH_DB").is_none_or(|v| v.is_empty())
+        {
+            DbLocation::Default
+        } else {
+            DbLocation::Given
+        },
         quiet: cli.quiet,
         lock_timeout: Duration::from_secs(sub_lock_timeout.or(cli.lock_timeout).unwrap_or(0)),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
     };
     let db = ctx.db.clone();
-    dispatch(&ctx, cli.command).map_err(|e| e.with_db_path(&db))
+    dispatch(&ctx, cli.command).map_err(|e| e.at_db(&db))
 }
 
 fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {

@@ -22,13 +22,7 @@ mod validate;
 mod wire;
 
 #[cfg(test)]
-mod perf;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_csv;
-#[cfg(test)]
-mod tests_json;
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -88,15 +88,6 @@ where
     c
 }
 
-/// Empties the process-wide cache (timing checks measure a cold start).
-#[cfg(test)]
-pub(crate) fn clear_shared_cache() {
-    shared_numbers()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clear();
-}
-
 /// `normalise` through the process-wide cache (the lock is not held while parsing).
 fn shared_normalise(region: Id, raw: &str) -> NumCheck {
     let key = (region, raw.to_owned());

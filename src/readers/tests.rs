@@ -1,5 +1,8 @@
 //! Reader tests across shapes: detection, NDJSON, webhook events, v2 arrays, v3 pages,
-//! gzip, hashing and the reject kinds. CSV has its own file (`tests_csv.rs`).
+//! gzip, hashing and the reject kinds; CSV files and JSON arrays in their own files.
+
+mod csv_files;
+mod json_arrays;
 
 use std::io::{self, Read, Write};
 
@@ -9,11 +12,11 @@ use super::*;
 use crate::model::{Item, Locator, Reject, SkipReason};
 
 /// 2026-11-20T12:00:00Z
-pub(super) const NOW: i64 = 1_795_176_000_000;
+const NOW: i64 = 1_795_176_000_000;
 /// 2026-11-20T10:00:00Z
-pub(super) const T0: i64 = 1_795_168_800_000;
+const T0: i64 = 1_795_168_800_000;
 
-pub(super) fn opts(format: InputFormat) -> ReaderOptions {
+fn opts(format: InputFormat) -> ReaderOptions {
     ReaderOptions {
         format,
         default_region: "US".into(),
@@ -23,7 +26,7 @@ pub(super) fn opts(format: InputFormat) -> ReaderOptions {
     }
 }
 
-pub(super) fn read_all(input: &[u8], format: InputFormat) -> (Shape, Vec<Item>) {
+fn read_all(input: &[u8], format: InputFormat) -> (Shape, Vec<Item>) {
     let r = FileReader::from_reader(
         "test",
         Box::new(io::Cursor::new(input.to_vec())),
@@ -67,7 +70,7 @@ pub(super) fn calls(items: &[Item]) -> Vec<(&str, &Locator)> {
         .collect()
 }
 
-pub(super) fn rejects(items: &[Item]) -> Vec<&Reject> {
+fn rejects(items: &[Item]) -> Vec<&Reject> {
     items
         .iter()
         .filter_map(|i| {
@@ -80,7 +83,7 @@ pub(super) fn rejects(items: &[Item]) -> Vec<&Reject> {
         .collect()
 }
 
-pub(super) fn call(id: &str) -> String {
+fn call(id: &str) -> String {
     format!(
         r#"{{"call_id":"{id}","call_type":"phone_call","direction":"outbound","from_number":"+14155550123","to_number":"+12125551234","start_timestamp":{T0},"end_timestamp":{},"disconnection_reason":"user_hangup","transcript":"Agent: hi\nUser: bye","metadata":{{"k":[1,{{"d":null}}]}}}}"#,
         T0 + 30_000

@@ -451,5 +451,4 @@ fn analysis(a: &Analysis<'_>) -> (Option<bool>, Option<Text>, Option<bool>) {
 }
 
 #[cfg(test)]
-#[path = "validate_tests.rs"]
 mod tests;

@@ -55,7 +55,7 @@ pub fn enqueue(conn: &Connection, p: &Payload, now_ms: i64) -> Result<bool> {
 impl Store {
     /// [`enqueue`] on its own (a stale-data alert, outside any run's transaction).
     pub fn outbox_enqueue(&self, p: &Payload, now_ms: i64) -> Result<bool> {
-        enqueue(&self.conn, p, now_ms).map_err(|e| e.with_db_path(self.path()))
+        enqueue(&self.conn, p, now_ms).map_err(|e| e.at_db(self.path()))
     }
 
     /// Undelivered payloads due by `now_ms` with fewer than `max_attempts` failures,

@@ -254,9 +254,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Store::wrap_at(&path, e))?;
-        apply_plan(&tx, plan).map_err(|e| Store::wrap_at(&path, e))?;
-        tx.commit().map_err(|e| Store::wrap_at(&path, e))
+            .map_err(|e| Error::from(e).at_db(&path))?;
+        apply_plan(&tx, plan).map_err(|e| Error::from(e).at_db(&path))?;
+        tx.commit().map_err(|e| Error::from(e).at_db(&path))
     }
 
     /// Operator marks: one transition per number (source `operator`), all or none. Refused
@@ -270,7 +270,7 @@ impl Store {
         rules: &Rules<'_>,
     ) -> Result<Vec<Transition>> {
         let path = self.path().to_path_buf();
-        let wrap = |e| Store::wrap_at(&path, e);
+        let wrap = |e: rusqlite::Error| Error::from(e).at_db(&path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

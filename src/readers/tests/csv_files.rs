@@ -3,9 +3,9 @@
 
 use std::io;
 
-use super::tests::{NOW, T0, calls, opts, read_all, read_to_end, rejects};
-use super::*;
+use super::{NOW, T0, calls, opts, read_all, read_to_end, rejects};
 use crate::model::{Item, Locator};
+use crate::readers::*;
 
 const HEADER: &str =
     "call_id,direction,from_number,to_number,start_timestamp,end_timestamp,disconnection_reason";
