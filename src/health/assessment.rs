@@ -108,6 +108,9 @@ pub struct Metrics {
     pub fleet_answer_rate_7d: f64,
     /// Counted marked_as_spam in the last week (fleet-wide anomaly hours set aside).
     pub marked_as_spam_7d: i64,
+    /// What the rest of the fleet's spam rate in the same hours predicts for that count
+    /// (the reasons round it to "about N would be normal for this fleet").
+    pub expected_marked_as_spam_7d: f64,
     /// Most calls in one UTC day and in one hour, last week.
     pub peak_calls_per_day: i64,
     pub peak_calls_per_hour: i64,

@@ -14,3 +14,4 @@ pub mod stats;
 pub mod taxonomy;
 pub mod verdict;
 pub mod window;
+pub mod wording;

@@ -8,6 +8,7 @@ use crate::health::stats::noisy_or;
 pub use crate::health::verdict::RestCause;
 use crate::health::verdict::{self, Facts, Trigger};
 use crate::health::window;
+use crate::health::wording::in_last_days;
 
 // Re-exported at their old path for callers outside `health` (report views, store
 // queries, the `number` command); new code imports them from `health::assessment`.
@@ -109,13 +110,8 @@ pub fn assess(
     };
     if reasons.is_empty() && v.action != Action::Keep {
         reasons.push(format!(
-            "score {score:.0}: flags {:.0}, failures {:.0}, trend {:.0}, bursts {:.0}, engagement {:.0}, pacing {:.0}",
-            components.flags,
-            components.failures,
-            components.trend,
-            components.bursts,
-            components.engagement,
-            components.pacing
+            "risk score {score:.0} of 100 from its calls {}, with no single cause standing out",
+            in_last_days(cfg.lookback_days)
         ));
     }
     let metrics = Metrics {
@@ -126,6 +122,7 @@ pub fn assess(
         answer_rate_7d: g.week.answer_rate(),
         fleet_answer_rate_7d: g.week.fleet_answer_rate(),
         marked_as_spam_7d: flag_facts.week,
+        expected_marked_as_spam_7d: flag_facts.week_expected,
         peak_calls_per_day: g.week.peak_day,
         peak_calls_per_hour: g.week.peak_hour,
         bursts_recent,

@@ -26,7 +26,7 @@ use chrono::{Days, NaiveDate};
 use crate::health::assessment::{Action, Assessment, Level};
 use crate::health::rollup::HOUR_MS;
 use crate::health::score::RestCause;
-use crate::health::stats::pct;
+use crate::health::wording::{against_fleet, count, percent};
 use crate::pool::caps::{caps_at, ramp_step, throttle_holds};
 use crate::pool::config::{NewNumbers, Rules};
 use crate::pool::evidence::Evidence;
@@ -291,19 +291,19 @@ fn decide<'a>(
         enter(&mut e, Status::Probation, as_of_ms);
         e.probation_since_ms = Some(as_of_ms);
         Some(format!(
-            "clean on {} calls since its rest; back in probation",
-            ev.clean_calls
+            "clean on {} since its rest; back in probation",
+            count(ev.clean_calls, "call", "calls")
         ))
     } else if was == Status::Probation && probation_done(&e, ev, as_of_ms, rules) {
         enter(&mut e, Status::Active, as_of_ms);
         e.episode_floor_ms = prev.and_then(|p| p.episode_floor_ms);
         let (own, fleet) = ev.failure_rates();
         Some(format!(
-            "clean probation: {} calls over {} days without marked_as_spam, failures {} (fleet {}); active",
-            ev.clean_calls,
-            ev.clean_days,
-            pct(own),
-            pct(fleet)
+            "clean probation: {} over {} with no spam marks, failing on {}{}; active",
+            count(ev.clean_calls, "call", "calls"),
+            count(ev.clean_days, "day", "days"),
+            percent(own),
+            against_fleet(fleet)
         ))
     } else {
         None
