@@ -41,6 +41,9 @@ pub enum Error {
     Input { path: String, message: String },
     #[error("{0}")]
     Other(String),
+    /// The data is too old to judge "now" (`score.stale_after_hours`): exit 4.
+    #[error("{0}")]
+    Stale(String),
     /// Standard output was closed by its reader (`| head`): stop quietly.
     #[error("standard output was closed")]
     StdoutClosed,
@@ -86,6 +89,7 @@ impl Error {
         match self {
             Error::Locked { .. } => exit::LOCKED,
             Error::Usage(_) => exit::USAGE,
+            Error::Stale(_) => exit::STALE,
             Error::StdoutClosed => exit::OK,
             _ => exit::FAILURE,
         }

@@ -10,6 +10,7 @@ use crate::health::rollup::HOUR_MS;
 use crate::health::score::assess;
 use crate::readers::numbers::normalize_number;
 use crate::report::{self, number::Story};
+use crate::store::freshness::AsOfMoment;
 use crate::time::rfc3339;
 
 pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
@@ -23,9 +24,16 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
     if !(1..=400).contains(&args.days) {
         return Err(Error::Usage("--days must be between 1 and 400".into()));
     }
-    let as_of = crate::time::as_of_or_now(args.as_of.as_of.as_deref())?;
+    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
     let cfg = &ctx.settings.score;
     let store = ctx.open_reader()?;
+    if let Some(w) = store
+        .check_freshness(&as_of, cfg.stale_after_hours)?
+        .warning()
+    {
+        ctx.say(&w);
+    }
+    let as_of = as_of.ms;
     let inputs = store.scoring_inputs(as_of, cfg.lookback_days.max(args.days), Some(&number))?;
     let Some(history) = inputs.histories.into_iter().next() else {
         return Err(Error::Other(format!(
