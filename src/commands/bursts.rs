@@ -25,6 +25,6 @@ pub fn run(ctx: &Ctx, args: BurstsArgs) -> Result<u8> {
         .transpose()?;
     let store = ctx.open_reader()?;
     let rows = store.list_bursts(number.as_deref(), since, until)?;
-    report::listings::bursts(&rows, args.format.into())?;
+    report::listings::bursts(&rows, args.format.into(), ctx.width)?;
     Ok(exit::OK)
 }

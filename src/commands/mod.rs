@@ -24,9 +24,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, WidthArgs};
 use crate::config::{Settings, resolve_db_path};
 use crate::error::Result;
+use crate::report::width::Width;
 use crate::store::{DbLocation, Store, WriteLock};
 
 /// Flags validated and settings loaded, before any domain code runs.
@@ -39,6 +40,8 @@ pub struct Ctx {
     pub lock_timeout: Duration,
     /// Progress bars only for a person at a terminal.
     pub progress: bool,
+    /// How wide tables may be (`--wide`, `--width`, a pipe, `$COLUMNS`, the terminal).
+    pub width: Width,
 }
 
 impl Ctx {
@@ -109,6 +112,18 @@ fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
     }
 }
 
+/// The `--width`/`--wide` of a command that prints tables.
+fn width_flags(command: &Command) -> WidthArgs {
+    match command {
+        Command::Risky(a) => a.width,
+        Command::Number(a) => a.width,
+        Command::Bursts(a) => a.width,
+        Command::Rejects(a) => a.width,
+        Command::Runs(a) => a.width,
+        _ => WidthArgs::default(),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::load(cli.config.as_deref())?;
     let (sub_db, sub_lock_timeout) = store_flags(&cli.command);
@@ -127,6 +142,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         quiet: cli.quiet,
         lock_timeout: Duration::from_secs(sub_lock_timeout.or(cli.lock_timeout).unwrap_or(0)),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
+        width: {
+            let w = width_flags(&cli.command);
+            Width::resolve(w.width, w.wide)
+        },
     };
     let db = ctx.db.clone();
     dispatch(&ctx, cli.command).map_err(|e| e.at_db(&db))

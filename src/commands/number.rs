@@ -67,6 +67,6 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
         bursts: store.list_bursts(Some(&number), Some(since_hour * HOUR_MS), Some(as_of))?,
         history: store.score_history(&number, 30)?,
     };
-    report::number::print(&story, args.format.into())?;
+    report::number::print(&story, args.format.into(), ctx.width)?;
     Ok(exit::OK)
 }

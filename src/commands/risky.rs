@@ -16,6 +16,6 @@ pub fn run(ctx: &Ctx, args: RiskyArgs) -> Result<u8> {
     }
     let all = assess_all(&store, &ctx.settings.score, as_of.ms)?;
     let rows = riskiest(&all, args.min_score, (!args.all).then_some(args.top));
-    report::scores::risky(args.format, &rows)?;
+    report::scores::risky(args.format, &rows, ctx.width)?;
     Ok(exit::OK)
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::cli::{Format, SummaryFormat};
 use crate::error::{Error, Result};
 use crate::health::assessment::Assessment;
-use crate::report::{self, Table, views};
+use crate::report::width::Width;
+use crate::report::{self, Table, layouts, views};
 use crate::time::rfc3339;
 
 /// How many numbers got each action, by action name.
@@ -44,15 +45,17 @@ pub fn score_summary(
                 "numbers": results.len(),
                 "actions": by_action,
             });
-            report::write_json(std::io::stdout().lock(), &v)
+            report::emit_json(&v)
         }
     }
 }
 
-/// The `risky` list: a person's table shortens long reason lists, CSV and JSON carry all.
-pub fn risky(format: Format, rows: &[&Assessment]) -> Result<()> {
-    let full = format != Format::Table;
-    report::emit(format, &views::assessments(rows, full), rows)
+/// The `risky` list: a person's table shortens long reason lists (unless `--wide`) and
+/// fits the terminal's width, CSV and JSON carry all.
+pub fn risky(format: Format, rows: &[&Assessment], width: Width) -> Result<()> {
+    let full = format != Format::Table || width == Width::Wide;
+    let table = views::assessments(rows, full);
+    report::emit_fitted(format, &table, &layouts::RISKY, width, rows)
 }
 
 /// The rotation list as CSV, to stdout or (`output`) to a file that appears whole: a
@@ -60,7 +63,7 @@ pub fn risky(format: Format, rows: &[&Assessment]) -> Result<()> {
 pub fn rotation(rows: &[&Assessment], output: Option<&Path>) -> Result<()> {
     let table = views::rotation(rows);
     let Some(path) = output else {
-        return table.write_csv(std::io::stdout().lock());
+        return report::to_stdout(|out| table.write_csv(out));
     };
     let shown = path.display().to_string();
     let fail = |m: String| Error::Input {
