@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::cli::{EvaluateArgs, Format};
 use crate::commands::Ctx;
-use crate::commands::ingest::load_settings;
 use crate::commands::score::assess_store;
 use crate::error::{Error, Result, exit};
 use crate::eval::{CutReport, EarlyWarning, score_cut};
@@ -14,7 +13,7 @@ use crate::health::score::{Action, assess};
 use crate::model::{Item, Locator};
 use crate::report::{self, Table};
 use crate::sim::{Kind, SimParams, generate};
-use crate::store::Store;
+use crate::store::{LoadSettings, Store};
 use crate::time::rfc3339;
 
 #[derive(Serialize)]
@@ -92,7 +91,7 @@ fn evaluate_one(ctx: &Ctx, p: &SimParams) -> Result<SeedReport> {
     let dir = tempfile::tempdir()
         .map_err(|e| Error::Other(format!("cannot create a temporary directory: {e}")))?;
     let mut store = Store::open_rw(&dir.path().join("eval.db"), false)?;
-    let settings = load_settings(ctx, crate::time::now_ms());
+    let settings = LoadSettings::from_settings(&ctx.settings, crate::time::now_ms());
     let run_id = store.begin_run("ingest", crate::time::now_ms())?;
     let mut calls = 0u64;
     let fleet = {

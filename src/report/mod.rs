@@ -1,6 +1,8 @@
 //! Printing: tables for people, CSV and JSON for machines. Data goes to stdout; this
 //! module never decides what to compute, only how it looks.
 
+pub mod progress;
+pub mod run_summary;
 pub mod views;
 
 use std::io::Write;

@@ -1,10 +1,9 @@
 //! All SQL lives here: opening the database privately, migrations, the write lock,
 //! loading records, and the queries that feed analytics and reports.
 
+pub mod ingest;
 mod keys;
 mod load;
-#[cfg(test)]
-mod load_tests;
 mod lock;
 mod maintenance;
 mod marks;
@@ -12,7 +11,6 @@ mod query;
 mod raw_statement;
 mod rollups;
 mod runs;
-mod wal_flusher;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -23,14 +21,10 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::{Error, Result};
 
-pub use load::{
-    FileCounts, FileLoad, LoadSettings, PreparedCall, PresumLink, Presummed, Presummer, Staged,
-    stage,
-};
+pub use load::{FileCounts, LoadSettings};
 pub use lock::WriteLock;
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
-pub use wal_flusher::WalFlusher;
 
 /// Page size of new databases, bytes.
 const PAGE_SIZE: i64 = 16_384;
