@@ -4,28 +4,66 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The exit codes, as `--help` shows them (the README has the same table).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0   ok
+  1   failure (including refusals that depend on the data)
+  2   finished, but some records were rejected (numhealth rejects)
+  3   another numhealth run holds the database's write lock
+  4   stale data refused (see score.stale_after_hours; --allow-stale)
+  64  usage error (unknown flag, bad value, missing argument)";
+
+/// `--version`: the package version, with the git commit when built from a checkout
+/// (set by `build.rs`).
+pub const VERSION: &str = env!("NUMHEALTH_VERSION");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "numhealth",
-    version,
+    version = VERSION,
     about = "Keeps outbound caller numbers out of \"Spam Likely\"",
-    after_help = "Exit codes: 0 ok; 1 failure; 2 finished but some records were rejected; 3 database locked by another run."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     /// SQLite database [default: $NUMHEALTH_DB, else the per-user data directory]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Global options")]
     pub db: Option<PathBuf>,
     /// TOML settings [default: $NUMHEALTH_CONFIG, else the per-user config file, else built-in]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
-    /// No progress and no messages except errors
-    #[arg(short, long, global = true)]
+    /// No progress and no messages except errors (data still goes to stdout)
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// Seconds a writer waits for another run's lock before exiting with code 3
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 0)]
-    pub lock_timeout: u64,
+    #[arg(long, value_name = "SECS", help_heading = "Global options")]
+    pub lock_timeout: Option<u64>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--db` for commands that read the database (also accepted before the command).
+#[derive(Debug, Clone, Default, Args)]
+pub struct DbArgs {
+    /// SQLite database [default: $NUMHEALTH_DB, else the per-user data directory]
+    #[arg(long, value_name = "PATH", help_heading = "Database")]
+    pub db: Option<PathBuf>,
+}
+
+/// `--db` and `--lock-timeout` for commands that write the database.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WriterArgs {
+    /// SQLite database [default: $NUMHEALTH_DB, else the per-user data directory]
+    #[arg(long, value_name = "PATH", help_heading = "Database")]
+    pub db: Option<PathBuf>,
+    /// Seconds to wait for another run's write lock before exiting with code 3 [default: 0]
+    #[arg(long, value_name = "SECS", help_heading = "Database")]
+    pub lock_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,6 +77,25 @@ pub enum Format {
 pub enum SummaryFormat {
     Table,
     Json,
+}
+
+impl From<Format> for crate::report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => Self::Table,
+            Format::Csv => Self::Csv,
+            Format::Json => Self::Json,
+        }
+    }
+}
+
+impl From<SummaryFormat> for crate::report::Format {
+    fn from(f: SummaryFormat) -> Self {
+        match f {
+            SummaryFormat::Table => Self::Table,
+            SummaryFormat::Json => Self::Json,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,29 +126,40 @@ pub enum Command {
     Rejects(RejectsArgs),
     /// What each ingest/pull run did
     Runs(RunsArgs),
-    /// Print the effective settings as TOML
+    /// Print the effective settings as TOML (secrets redacted)
     Config,
     /// Delete raw calls older than a moment; rollups, bursts and score history stay
     Prune(PruneArgs),
     /// Take a consistent copy of the database while others write
     Backup(BackupArgs),
     /// Recompute rollups and bursts from the stored raw calls (after changing cut-offs)
-    Rebuild,
+    Rebuild(RebuildArgs),
     /// Integrity check, counts and a checksum of stored calls, rollups and bursts
     Check(CheckArgs),
     /// Generate a simulated fleet with planted patterns and its ground truth
     Simulate(SimulateArgs),
     /// Score simulated fleets against their ground truth (accuracy evaluation)
     Evaluate(EvaluateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout: `numhealth man | man -l -`
+    Man,
 }
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
+    #[command(flatten)]
+    pub store: WriterArgs,
     /// Files to load; `-` reads standard input
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Expand a directory into the files below it (sorted by path)
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Output: a table for people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
+    /// Shape of the input (auto: detected per file)
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
     /// Region for numbers in national format [default: settings' ingest.default_region]
@@ -101,19 +169,22 @@ pub struct IngestArgs {
 
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    #[command(flatten)]
+    pub store: WriterArgs,
     /// Pull calls that started at or after this moment [default: the stored watermark minus overlap]
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
     /// Pull calls that started before this moment [default: now]
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
+    /// Output: a table for people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct AsOf {
-    /// Judge as of this moment: RFC 3339, or a date meaning 00:00 UTC [default: now]
+    /// Judge as of this moment: RFC 3339, a date (00:00 UTC), today, yesterday, 6h ago [default: now]
     #[arg(long, value_name = "T")]
     pub as_of: Option<String>,
 }
@@ -121,13 +192,21 @@ pub struct AsOf {
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     #[command(flatten)]
+    pub store: WriterArgs,
+    #[command(flatten)]
     pub as_of: AsOf,
+    /// Score even if the newest data is older than score.stale_after_hours (else exit 4)
+    #[arg(long)]
+    pub allow_stale: bool,
+    /// Output: a table for people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct RiskyArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
     #[command(flatten)]
     pub as_of: AsOf,
     /// Show the N riskiest numbers
@@ -139,12 +218,17 @@ pub struct RiskyArgs {
     /// Only numbers scoring at least S
     #[arg(long, value_name = "S")]
     pub min_score: Option<f64>,
+    #[command(flatten)]
+    pub width: WidthArgs,
+    /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct NumberArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
     /// The caller number, E.164 (or national format in the default region)
     pub number: String,
     #[command(flatten)]
@@ -155,18 +239,25 @@ pub struct NumberArgs {
     /// Time zone for days in the timeline (IANA name)
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub tz: String,
+    /// Output: a table for people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct BurstsArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Only this caller number's bursts (E.164)
     #[arg(long, value_name = "E164")]
     pub number: Option<String>,
+    /// Only bursts that end at or after this moment
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
+    /// Only bursts that start before this moment
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
+    /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -186,7 +277,12 @@ pub enum ExportWhat {
 #[derive(Debug, Args)]
 pub struct RotationArgs {
     #[command(flatten)]
+    pub store: DbArgs,
+    #[command(flatten)]
     pub as_of: AsOf,
+    /// Export even if the newest data is older than score.stale_after_hours (else exit 4)
+    #[arg(long)]
+    pub allow_stale: bool,
     /// Write here atomically (created 0600) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -194,47 +290,78 @@ pub struct RotationArgs {
 
 #[derive(Debug, Args)]
 pub struct RejectsArgs {
+    #[command(flatten)]
+    pub store: WriterArgs,
     /// Only rejects from this run
     #[arg(long, value_name = "ID")]
     pub run: Option<i64>,
+    /// Show at most N rejects, newest first
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub limit: i64,
+    /// Delete the rejects recorded before this moment (instead of listing)
+    #[arg(long, value_name = "T")]
+    pub clear_before: Option<String>,
+    /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Show the N most recent runs
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: i64,
+    /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
-    /// Delete raw calls placed before this moment (RFC 3339 or date)
+    #[command(flatten)]
+    pub store: WriterArgs,
+    /// Delete raw calls placed before this moment (not in the future)
     #[arg(long, value_name = "T")]
     pub before: String,
+    /// Count what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
     /// Destination file (must not exist)
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
+pub struct RebuildArgs {
+    #[command(flatten)]
+    pub store: WriterArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Output: a table for people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Directory to write the fleet into (created)
+    /// Directory to write the fleet into (created; must be empty unless --force)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into a directory that already has files (they may be overwritten)
+    #[arg(long)]
+    pub force: bool,
+    /// Random seed: the same seed and sizes give the same fleet
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Caller numbers in the fleet
@@ -259,18 +386,40 @@ pub struct EvaluateArgs {
     /// First seed
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// How many fleets (consecutive seeds)
-    #[arg(long, default_value_t = 3)]
+    /// How many fleets (consecutive seeds), at least 1
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub seeds: u64,
-    #[arg(long, default_value_t = 60)]
+    /// Caller numbers in each fleet
+    #[arg(long, default_value_t = 60, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub numbers: usize,
-    #[arg(long, default_value_t = 21)]
+    /// Days of history in each fleet
+    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(i64).range(2..))]
     pub days: i64,
-    #[arg(long, default_value_t = 60)]
+    /// Average outbound calls per number per day
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub calls_per_day: u32,
     /// Last simulated day (YYYY-MM-DD) [default: 2026-11-20]
     #[arg(long, value_name = "DATE")]
     pub end: Option<String>,
+    /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// How wide a table may be.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct WidthArgs {
+    /// Fit tables to N columns [default: the terminal's width, $COLUMNS, else unlimited]
+    #[arg(long, value_name = "N", conflicts_with = "wide")]
+    pub width: Option<usize>,
+    /// Show every column in full, whatever the width
+    #[arg(long)]
+    pub wide: bool,
 }

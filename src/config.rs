@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::health::bursts::BurstConfig;
 use crate::health::score::ScoreConfig;
+use crate::notify::NotifyConfig;
+use crate::pool::PoolConfig;
 
 /// Ingest-time settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +78,8 @@ pub struct Settings {
     pub bursts: BurstConfig,
     pub score: ScoreConfig,
     pub pull: PullConfig,
+    pub notify: NotifyConfig,
+    pub pool: PoolConfig,
 }
 
 impl Settings {
@@ -131,12 +135,20 @@ impl Settings {
         if p.overlap_minutes < 0 || p.initial_days < 1 {
             return Err("pull.overlap_minutes must be >= 0 and pull.initial_days >= 1".into());
         }
+        self.notify.validate()?;
+        self.pool.validate()?;
         self.score.validate()
     }
 
     /// Loads `--config`, else `$NUMHEALTH_CONFIG`, else the per-user config file if present,
-    /// else the defaults.
+    /// else the defaults; `$NUMHEALTH_WEBHOOK_URL` then overrides `notify.webhook`.
     pub fn load(explicit: Option<&Path>) -> Result<Settings> {
+        let mut s = Settings::load_file(explicit)?;
+        s.notify = s.notify.with_env().map_err(Error::Usage)?;
+        Ok(s)
+    }
+
+    fn load_file(explicit: Option<&Path>) -> Result<Settings> {
         if let Some(p) = explicit {
             return Settings::from_file(p);
         }
@@ -171,7 +183,7 @@ pub fn resolve_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     }
     directories::ProjectDirs::from("", "", "numhealth")
         .map(|d| d.data_dir().join("numhealth.db"))
-        .ok_or_else(|| Error::Usage("no home directory: pass --db PATH or set NUMHEALTH_DB".into()))
+        .ok_or_else(|| Error::Other("no home directory: pass --db PATH or set NUMHEALTH_DB".into()))
 }
 
 #[cfg(test)]
@@ -193,5 +205,32 @@ mod tests {
         let s = Settings::from_toml("[bursts]\nmin_short_calls = 5\n").unwrap();
         assert_eq!(s.bursts.min_short_calls, 5);
         assert_eq!(s.bursts.window_minutes, 10);
+        let s = Settings::from_toml("[pool]\nthrottle_share = 0.3\n").unwrap();
+        assert_eq!(s.pool.throttle_share, 0.3);
+        assert!(Settings::from_toml("[pool]\nthrottle_shar = 0.3\n").is_err());
+        assert!(Settings::from_toml("[pool]\ndefault_tz = \"Nowhere\"\n").is_err());
+    }
+
+    #[test]
+    fn the_webhook_is_never_printed_nor_stored() {
+        let url = "https://hooks.slack.com/services/T0/B0/s3cr3tpath";
+        let s = Settings::from_toml(&format!("[notify]\nwebhook = \"{url}\"\n")).unwrap();
+        assert_eq!(s.notify.webhook.as_ref().map(|w| w.expose()), Some(url));
+        // `numhealth config` prints `to_toml`; a score run stores it.
+        let shown = format!("{}{s:?}", s.to_toml());
+        assert!(!shown.contains("s3cr3tpath"), "{shown}");
+        assert!(s.to_toml().contains("webhook = \"<redacted>\""));
+        // That output used as a config file is refused with a hint, not sent to.
+        let err = Settings::from_toml(&s.to_toml()).unwrap_err();
+        assert!(err.contains("numhealth config"), "{err}");
+        assert!(
+            Settings::from_toml("[notify]\nwebhook = \"\"\n")
+                .unwrap()
+                .notify
+                .webhook
+                .is_none()
+        );
+        let err = Settings::from_toml("[notify]\nwebhook = \"ftp://x/s3cr3tpath\"\n").unwrap_err();
+        assert!(!err.contains("s3cr3tpath"), "{err}");
     }
 }

@@ -1,13 +1,21 @@
-//! The accuracy evaluation: scores a simulated fleet with planted patterns against its
-//! ground truth, at a mid-window cut (early warning) and at the end. Pure metrics over
-//! assessments and truths; `numhealth evaluate` runs the fleet through the real store.
+//! The accuracy evaluation: runs simulated fleets with planted patterns through the real
+//! store and scoring (`evaluate_fleets`), and measures the verdicts against the ground
+//! truth at a mid-window cut and at the end, plus early warning on burst numbers.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::health::score::{Action, Assessment};
-use crate::sim::{Kind, Truth};
+use crate::error::{Error, Result};
+use crate::health::assessment::{Action, Assessment};
+use crate::health::rollup::HOUR_MS;
+use crate::health::score::assess;
+use crate::health::score_config::ScoreConfig;
+use crate::model::{Item, Locator};
+use crate::sim::{Fleet, Kind, SimParams, Truth, generate};
+use crate::store::assess::assess_all;
+use crate::store::{LoadSettings, Store};
+use crate::time::rfc3339;
 
 /// How the tool did at one cut.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -105,10 +113,122 @@ pub struct EarlyWarning {
     pub median_hours_burst_to_action: Option<f64>,
 }
 
+/// The evaluation of one simulated fleet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeedReport {
+    pub seed: u64,
+    /// Calls loaded into the store.
+    pub calls: u64,
+    pub mid: CutReport,
+    pub end: CutReport,
+    pub early_warning: EarlyWarning,
+}
+
+/// Evaluates each fleet in turn, each in its own temporary database loaded with
+/// `settings` and scored with `cfg`.
+pub fn evaluate_fleets(
+    fleets: &[SimParams],
+    settings: &LoadSettings,
+    cfg: &ScoreConfig,
+) -> Result<Vec<SeedReport>> {
+    fleets
+        .iter()
+        .map(|p| evaluate_fleet(p, settings, cfg))
+        .collect()
+}
+
+/// Generates the fleet `p` into a temporary database, scores it at a cut 60% into its
+/// window and at its end, and walks its burst numbers for early warning.
+pub fn evaluate_fleet(
+    p: &SimParams,
+    settings: &LoadSettings,
+    cfg: &ScoreConfig,
+) -> Result<SeedReport> {
+    let dir = tempfile::tempdir()
+        .map_err(|e| Error::Other(format!("cannot create a temporary directory: {e}")))?;
+    let mut store = Store::open_rw(&dir.path().join("eval.db"), false)?;
+    let (fleet, calls) = load_fleet(&mut store, p, settings)?;
+    let span = fleet.window_end_ms - fleet.window_start_ms;
+    let mid_ms = (fleet.window_start_ms + span * 6 / 10).div_euclid(HOUR_MS) * HOUR_MS;
+    let cut = |at_ms: i64| -> Result<CutReport> {
+        Ok(score_cut(
+            rfc3339(at_ms),
+            at_ms,
+            &fleet.truths,
+            &assess_all(&store, cfg, at_ms)?,
+        ))
+    };
+    Ok(SeedReport {
+        seed: p.seed,
+        calls,
+        mid: cut(mid_ms)?,
+        end: cut(fleet.window_end_ms)?,
+        early_warning: early_warning(&store, &fleet.truths, cfg)?,
+    })
+}
+
+/// Generates the fleet into `store` as one ingest run; returns it and the calls loaded.
+fn load_fleet(store: &mut Store, p: &SimParams, settings: &LoadSettings) -> Result<(Fleet, u64)> {
+    let run_id = store.begin_run("ingest", crate::time::now_ms())?;
+    let mut calls = 0u64;
+    let mut load = store.begin_file(run_id, 1, "simulated fleet", settings)?;
+    let mut failed = None;
+    let fleet = generate(p, &mut |c| {
+        if failed.is_some() {
+            return;
+        }
+        if let Some(rec) = c.to_record() {
+            calls += 1;
+            let at = Locator {
+                line: None,
+                record: calls,
+            };
+            if let Err(e) = load.add(Item::Call(Box::new(rec), at)) {
+                failed = Some(e);
+            }
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    load.finish("", 0, "simulated")?;
+    Ok((fleet, calls))
+}
+
+/// Walks each burst number hour by hour from its first burst to its first spam label,
+/// and notes the first hour it was throttled or worse.
+fn early_warning(store: &Store, truths: &[Truth], cfg: &ScoreConfig) -> Result<EarlyWarning> {
+    let mut ew = EarlyWarning::default();
+    let mut lags = Vec::new();
+    for t in truths.iter().filter(|t| t.kind == Kind::BurstThenDegrade) {
+        let (Some(burst), Some(spam)) = (t.first_burst_ms, t.first_spam_ms) else {
+            continue;
+        };
+        ew.burst_numbers += 1;
+        let mut hour = burst.div_euclid(HOUR_MS) + 1;
+        while hour * HOUR_MS <= spam {
+            let inputs =
+                store.scoring_inputs(hour * HOUR_MS, cfg.lookback_days, Some(&t.number))?;
+            if let Some(h) = inputs.histories.first() {
+                let a = assess(h, &inputs.fleet, cfg, hour * HOUR_MS);
+                if acted_on(&a) {
+                    ew.flagged_before_first_spam += 1;
+                    lags.push((hour * HOUR_MS - burst) as f64 / HOUR_MS as f64);
+                    break;
+                }
+            }
+            hour += 1;
+        }
+    }
+    lags.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    ew.median_hours_burst_to_action = lags.get(lags.len() / 2).copied();
+    Ok(ew)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::health::score::{Components, Level};
+    use crate::health::assessment::{Components, Level};
 
     fn truth(n: &str, kind: Kind, bad: bool) -> Truth {
         Truth {
@@ -128,6 +248,7 @@ mod tests {
             level: Level::Low,
             action,
             rest_until: None,
+            rest_cause: None,
             components: Components::default(),
             reasons: vec![],
             attempts: 0,

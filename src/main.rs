@@ -10,9 +10,13 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = numhealth::cli::Cli::parse();
+    let cli = match numhealth::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return numhealth::commands::usage_error(e),
+    };
     match numhealth::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(numhealth::error::Error::StdoutClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("numhealth: error: {e}");
             ExitCode::from(e.exit_code())

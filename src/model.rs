@@ -33,7 +33,8 @@ impl Direction {
 pub mod number_flags {
     /// Our number is well-formed E.164 but the libphonenumber metadata does not know its range.
     pub const OUR_NUMBER_UNKNOWN_RANGE: i64 = 1;
-    /// The other party's number is well-formed E.164 but not in the metadata.
+    /// The other party's number is well-formed E.164 but not in the metadata, or is not a
+    /// usable phone number at all (then stored as given).
     pub const OTHER_NUMBER_UNKNOWN_RANGE: i64 = 2;
 }
 

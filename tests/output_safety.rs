@@ -20,14 +20,26 @@ fn the_rotation_export_is_private_even_over_a_world_readable_file() {
     let out = env.run(&["ingest", fixture("calls.ndjson").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let fresh = env.dir.path().join("rotation.csv");
-    let out = env.run(&["export", "rotation", "-o", fresh.to_str().unwrap()]);
+    let out = env.run(&[
+        "export",
+        "rotation",
+        "--allow-stale",
+        "-o",
+        fresh.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(mode(&fresh), 0o600);
 
     let old = env.dir.path().join("old.csv");
     std::fs::write(&old, "stale\n").unwrap();
     std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = env.run(&["export", "rotation", "-o", old.to_str().unwrap()]);
+    let out = env.run(&[
+        "export",
+        "rotation",
+        "--allow-stale",
+        "-o",
+        old.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(mode(&old), 0o600);
     let text = std::fs::read_to_string(&old).unwrap();

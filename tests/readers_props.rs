@@ -1,7 +1,8 @@
 //! Property tests for the readers: whatever bytes come in (random, or valid inputs with
 //! garbage mixed in), every input format terminates without panicking, yields only
-//! calls, skips and rejects (or one final error for broken gzip), hashes the whole
-//! input, and still counts the valid records exactly.
+//! calls, skips and rejects, hashes the whole input, and still counts the valid records
+//! exactly. The one final error allowed is broken gzip, or the refusal of an input in
+//! which nothing was recognised, and that refusal comes exactly when the rule says.
 
 use std::io::Cursor;
 
@@ -38,6 +39,14 @@ struct Tally {
     skipped: usize,
     rejects: Vec<(Option<String>, String)>,
     error: bool,
+    /// The input was refused as holding nothing recognisable (the message).
+    refused: Option<String>,
+}
+
+/// A reject about the input's structure, not from validating a record (those name a
+/// call field): all a refused input may yield before its refusal.
+fn structural(field: &Option<String>) -> bool {
+    field.as_deref().is_none_or(|f| f == "items")
 }
 
 /// Reads everything, checking the invariants that hold for any input.
@@ -75,10 +84,18 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
                 t.rejects.push((rej.field.clone(), rej.reason.clone()));
             }
             Err(e) => {
-                assert!(
-                    input.starts_with(&[0x1f, 0x8b]),
-                    "error on non-gzip input: {e}"
-                );
+                let refusal = [
+                    "prop: no call records recognised: ",
+                    "prop: the CSV header has no call_id column",
+                ];
+                if refusal.iter().any(|p| e.message.starts_with(p)) {
+                    t.refused = Some(e.message);
+                } else {
+                    assert!(
+                        input.starts_with(&[0x1f, 0x8b]),
+                        "error on non-gzip input: {e}"
+                    );
+                }
                 t.error = true;
             }
         }
@@ -88,6 +105,30 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
         );
     }
     assert!(r.next().is_none(), "iterator resumed after its end");
+    // The rule: a JSON input is refused exactly when it yielded records but none was an
+    // object (so: no call, no skip, no reject from validation); a CSV one when its header
+    // has no call_id, before any row.
+    let nothing_recognised = t.calls + t.skipped == 0
+        && !t.rejects.is_empty()
+        && t.rejects.iter().all(|(f, _)| structural(f));
+    let gzip_failed = t.error && t.refused.is_none();
+    match shape {
+        Shape::Empty => assert!(t.rejects.is_empty() && !t.error),
+        Shape::Csv => {
+            assert!(t.refused.is_none() || t.calls + t.skipped + t.rejects.len() == 0);
+            if !input.starts_with(&[0x1f, 0x8b]) {
+                assert_eq!(t.refused.is_some(), !csv_header_has_call_id(input));
+            }
+        }
+        _ if !gzip_failed => assert_eq!(
+            t.refused.is_some(),
+            nothing_recognised,
+            "refused {:?} for {:?}",
+            t.refused,
+            t.rejects
+        ),
+        _ => {}
+    }
     if !t.error {
         assert_eq!(r.bytes_read(), input.len() as u64);
         let want: String = Sha256::digest(input)
@@ -97,6 +138,26 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
         assert_eq!(r.sha256_hex(), want);
     }
     (shape, t)
+}
+
+/// Whether the first CSV record of `input` (after a BOM) names a call_id column, as the
+/// reader reads a header (trimmed, any case, an optional `call_analysis.` prefix).
+fn csv_header_has_call_id(input: &[u8]) -> bool {
+    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut rec = csv::ByteRecord::new();
+    matches!(rdr.read_byte_record(&mut rec), Ok(true))
+        && rec.iter().any(|f| {
+            let name = String::from_utf8_lossy(f);
+            let name = name
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_ascii_lowercase();
+            name.strip_prefix("call_analysis.").unwrap_or(&name) == "call_id"
+        })
 }
 
 fn call(id: usize) -> String {
@@ -173,6 +234,8 @@ proptest! {
         prop_assert_eq!(t.calls, good);
         prop_assert_eq!(t.rejects.len(), bad);
         prop_assert!(t.rejects.iter().all(|(f, _)| f.is_none()));
+        // Nothing but junk: refused (after its rejects); a single good line saves the file.
+        prop_assert_eq!(t.refused.is_some(), good == 0);
     }
 
     #[test]
@@ -190,9 +253,13 @@ proptest! {
         prop_assert_eq!(t.calls, good);
         prop_assert_eq!(t.rejects.len(), elems.len() - good);
         prop_assert!(t.rejects.iter().all(|(_, r)| r.contains("not a JSON object")));
+        // Elements, none an object: refused; an empty array is a valid empty input.
+        let refused = good == 0 && !elems.is_empty();
+        prop_assert_eq!(t.refused.is_some(), refused);
         // The same page as v3, then damaged anywhere: must still terminate cleanly.
         let page = format!(r#"{{"has_more":false,"items":{text},"pagination_key":null}}"#);
-        prop_assert_eq!(read(page.as_bytes(), InputFormat::Auto).1.calls, good);
+        let (_, t) = read(page.as_bytes(), InputFormat::Auto);
+        prop_assert_eq!((t.calls, t.refused.is_some()), (good, refused));
         let mut bytes = page.into_bytes();
         for (at, b) in flips {
             let n = bytes.len();
@@ -234,5 +301,7 @@ proptest! {
         prop_assert_eq!(t.calls, good);
         prop_assert_eq!(t.rejects.len(), bad);
         prop_assert!(t.rejects.iter().all(|(f, _)| f.as_deref() == Some("from_number")));
+        // A header with call_id: even a file of nothing but bad rows is not refused.
+        prop_assert_eq!(t.refused, None);
     }
 }

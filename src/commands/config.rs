@@ -2,8 +2,9 @@
 
 use crate::commands::Ctx;
 use crate::error::{Result, exit};
+use crate::report;
 
 pub fn run(ctx: &Ctx) -> Result<u8> {
-    print!("{}", ctx.settings.to_toml());
+    report::maintenance::settings(&ctx.settings.to_toml())?;
     Ok(exit::OK)
 }

@@ -1,7 +1,7 @@
 //! `numhealth ingest`: load files into the database, one transaction per file, and
 //! report what landed.
 
-use crate::cli::{IngestArgs, InputFormat as CliFormat, SummaryFormat};
+use crate::cli::{IngestArgs, InputFormat as CliFormat};
 use crate::commands::Ctx;
 use crate::error::Result;
 use crate::readers::{InputFormat, ReaderOptions};
@@ -30,10 +30,6 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
         on_failure: &run_summary::input_failed,
     };
     let outcome = ingest::ingest_paths(&mut store, &args.paths, loading)?;
-    let format = match args.format {
-        SummaryFormat::Table => run_summary::SummaryFormat::Table,
-        SummaryFormat::Json => run_summary::SummaryFormat::Json,
-    };
-    run_summary::print(&outcome, format, &|m| ctx.say(m))?;
+    run_summary::print(&outcome, args.format.into(), &|m| ctx.say(m))?;
     Ok(outcome.exit_code())
 }

@@ -4,10 +4,12 @@
 mod backup;
 mod bursts;
 mod check;
+mod completions;
 mod config;
 mod evaluate;
 mod export;
 pub mod ingest;
+mod man;
 mod number;
 mod prune;
 mod pull;
@@ -25,14 +27,14 @@ use std::time::Duration;
 use crate::cli::{Cli, Command};
 use crate::config::{Settings, resolve_db_path};
 use crate::error::Result;
-use crate::store::{Store, WriteLock};
+use crate::store::{DbLocation, Store, WriteLock};
 
 /// Flags validated and settings loaded, before any domain code runs.
 pub struct Ctx {
     pub settings: Settings,
     pub db: PathBuf,
-    /// The database path is the per-user default (its directory may be created).
-    pub db_is_default: bool,
+    /// The per-user default path (its directory may be created) or one the user gave.
+    pub db_location: DbLocation,
     pub quiet: bool,
     pub lock_timeout: Duration,
     /// Progress bars only for a person at a terminal.
@@ -49,28 +51,9 @@ impl Ctx {
 
     /// Takes the write lock and opens the database for writing.
     pub fn open_writer(&self) -> Result<(WriteLock, Store)> {
-        if let Some(dir) = self
-            .db
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !self.db_is_default)
-            && !dir.exists()
-        {
-            return Err(crate::error::Error::Database {
-                path: self.db.display().to_string(),
-                message: format!(
-                    "directory {} does not exist; create it or choose another --db",
-                    dir.display()
-                ),
-            });
-        }
-        if self.db_is_default
-            && let Some(dir) = self.db.parent()
-        {
-            let _ = std::fs::DirBuilder::new().recursive(true).create(dir);
-        }
-        let lock = WriteLock::acquire(&self.db, self.lock_timeout, |m| self.say(m))?;
-        let store = Store::open_rw(&self.db, self.db_is_default)?;
-        Ok((lock, store))
+        Store::open_writer(&self.db, self.db_location, self.lock_timeout, |m| {
+            self.say(m)
+        })
     }
 
     pub fn open_reader(&self) -> Result<Store> {
@@ -78,20 +61,75 @@ impl Ctx {
     }
 }
 
+/// A command line clap refused, or `--help`/`--version`: help and version print on
+/// stdout and exit 0 (quietly if stdout is closed); an error prints on stderr with
+/// numhealth's own prefix and exits 64 (EX_USAGE).
+pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let rendered = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = crate::report::write_stdout(rendered.as_bytes());
+            std::process::ExitCode::SUCCESS
+        }
+        _ => {
+            let text = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+            eprint!("numhealth: error: {text}");
+            std::process::ExitCode::from(crate::error::exit::USAGE)
+        }
+    }
+}
+
+/// The `--db` and `--lock-timeout` given after the command, if it takes them.
+fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
+    use crate::cli::{DbArgs, WriterArgs};
+    let reader = |a: &DbArgs| (a.db.clone(), None);
+    let writer = |a: &WriterArgs| (a.db.clone(), a.lock_timeout);
+    match command {
+        Command::Ingest(a) => writer(&a.store),
+        Command::Pull(a) => writer(&a.store),
+        Command::Score(a) => writer(&a.store),
+        Command::Rejects(a) => writer(&a.store),
+        Command::Prune(a) => writer(&a.store),
+        Command::Rebuild(a) => writer(&a.store),
+        Command::Risky(a) => reader(&a.store),
+        Command::Number(a) => reader(&a.store),
+        Command::Bursts(a) => reader(&a.store),
+        Command::Export(a) => match &a.what {
+            crate::cli::ExportWhat::Rotation(r) => reader(&r.store),
+        },
+        Command::Runs(a) => reader(&a.store),
+        Command::Backup(a) => reader(&a.store),
+        Command::Check(a) => reader(&a.store),
+        Command::Config
+        | Command::Simulate(_)
+        | Command::Evaluate(_)
+        | Command::Completions(_)
+        | Command::Man => (None, None),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::load(cli.config.as_deref())?;
-    let db = resolve_db_path(cli.db.as_deref())?;
+    let (sub_db, sub_lock_timeout) = store_flags(&cli.command);
+    let given_db = sub_db.or(cli.db);
+    let db = resolve_db_path(given_db.as_deref())?;
     let ctx = Ctx {
         settings,
         db,
-        db_is_default: cli.db.is_none()
-            && std::env::var_os("NUMHEALTH_DB").is_none_or(|v| v.is_empty()),
+        db_location: if given_db.is_none()
+            && std::env::var_os("NUMHEALTH_DB").is_none_or(|v| v.is_empty())
+        {
+            DbLocation::Default
+        } else {
+            DbLocation::Given
+        },
         quiet: cli.quiet,
-        lock_timeout: Duration::from_secs(cli.lock_timeout),
+        lock_timeout: Duration::from_secs(sub_lock_timeout.or(cli.lock_timeout).unwrap_or(0)),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
     };
     let db = ctx.db.clone();
-    dispatch(&ctx, cli.command).map_err(|e| e.with_db_path(&db))
+    dispatch(&ctx, cli.command).map_err(|e| e.at_db(&db))
 }
 
 fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
@@ -108,9 +146,11 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Config => config::run(ctx),
         Command::Prune(a) => prune::run(ctx, a),
         Command::Backup(a) => backup::run(ctx, a),
-        Command::Rebuild => rebuild::run(ctx),
+        Command::Rebuild(_) => rebuild::run(ctx),
         Command::Check(a) => check::run(ctx, a),
         Command::Simulate(a) => simulate::run(ctx, a),
         Command::Evaluate(a) => evaluate::run(ctx, a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man => man::run(),
     }
 }

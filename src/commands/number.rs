@@ -1,68 +1,20 @@
 //! `numhealth number E164`: one number's story: daily timeline, bursts, components,
 //! action, reasons and score history.
 
-use chrono::NaiveDate;
-use serde::Serialize;
-
-use crate::cli::{Format, NumberArgs, SummaryFormat};
+use crate::cli::NumberArgs;
 use crate::commands::Ctx;
 use crate::error::{Error, Result, exit};
-use crate::health::score::{Assessment, NumberHistory, assess};
-use crate::health::timeline::daily;
-use crate::model::HourCounts;
-use crate::report::{self, Table, views};
-use crate::store::{BurstRow, ScoreHistoryRow};
+use crate::health::assessment::NumberHistory;
+use crate::health::daily;
+use crate::health::rollup::HOUR_MS;
+use crate::health::score::assess;
+use crate::readers::numbers::normalize_number;
+use crate::report::{self, number::Story};
+use crate::store::freshness::AsOfMoment;
 use crate::time::rfc3339;
 
-/// E.164 as stored: `+` numbers are taken as they are; national formats use the default region.
-pub fn normalize_number(ctx: &Ctx, s: &str) -> Result<String> {
-    let s = s.trim();
-    let region = ctx
-        .settings
-        .ingest
-        .default_region
-        .parse::<phonenumber::country::Id>()
-        .ok();
-    match phonenumber::parse(region, s) {
-        Ok(n) => Ok(n.format().mode(phonenumber::Mode::E164).to_string()),
-        Err(_)
-            if s.starts_with('+') && s.len() > 2 && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(s.to_string())
-        }
-        Err(e) => Err(Error::Usage(format!(
-            "{s:?} is not a phone number ({e}); give it in E.164, e.g. +14155550100"
-        ))),
-    }
-}
-
-#[derive(Serialize)]
-struct Day {
-    date: NaiveDate,
-    #[serde(flatten)]
-    counts: HourCounts,
-    answer_rate: Option<f64>,
-    reputation_failure_rate: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct Story<'a> {
-    number: &'a str,
-    as_of: String,
-    first_seen: Option<String>,
-    last_marked_as_spam: Option<String>,
-    assessment: &'a Assessment,
-    days: Vec<Day>,
-    bursts: Vec<serde_json::Value>,
-    history: Vec<ScoreHistoryRow>,
-}
-
-fn rate(num: i64, den: i64) -> Option<f64> {
-    (den > 0).then(|| num as f64 / den as f64)
-}
-
 pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
-    let number = normalize_number(ctx, &args.number)?;
+    let number = normalize_number(&ctx.settings.ingest.default_region, &args.number)?;
     let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
         Error::Usage(format!(
             "--tz {:?} is not an IANA time zone like America/New_York",
@@ -72,19 +24,27 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
     if !(1..=400).contains(&args.days) {
         return Err(Error::Usage("--days must be between 1 and 400".into()));
     }
-    let as_of = crate::time::as_of_or_now(args.as_of.as_of.as_deref())?;
+    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
+    let cfg = &ctx.settings.score;
     let store = ctx.open_reader()?;
-    let lookback = ctx.settings.score.lookback_days.max(args.days);
-    let inputs = store.scoring_inputs(as_of, lookback, Some(&number))?;
+    if let Some(w) = store
+        .check_freshness(&as_of, cfg.stale_after_hours)?
+        .warning()
+    {
+        ctx.say(&w);
+    }
+    let as_of = as_of.ms;
+    let inputs = store.scoring_inputs(as_of, cfg.lookback_days.max(args.days), Some(&number))?;
     let Some(history) = inputs.histories.into_iter().next() else {
-        return Err(Error::Usage(format!(
+        return Err(Error::Other(format!(
             "{number} has no calls before {} in {}",
             rfc3339(as_of),
             ctx.db.display()
         )));
     };
     // Score with the configured lookback, show `--days` of timeline.
-    let window_start = (as_of / 3_600_000) - ctx.settings.score.lookback_days * 24;
+    let as_of_hour = as_of.div_euclid(HOUR_MS);
+    let window_start = as_of_hour - cfg.lookback_days * 24;
     let scored = NumberHistory {
         hours: history
             .hours
@@ -94,129 +54,19 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
             .collect(),
         ..history.clone()
     };
-    let assessment = assess(&scored, &inputs.fleet, &ctx.settings.score, as_of);
-    let since_hour = (as_of / 3_600_000) - args.days * 24;
-    let shown: Vec<(i64, HourCounts)> = history
-        .hours
-        .iter()
-        .filter(|(h, _)| *h >= since_hour)
-        .cloned()
-        .collect();
-    let days: Vec<Day> = daily(&shown, tz)
-        .into_iter()
-        .map(|(date, c)| Day {
-            date,
-            answer_rate: rate(c.human, c.attempts - c.pending),
-            reputation_failure_rate: rate(
-                c.reputation_failures() + c.marked_as_spam,
-                c.attempts - c.pending,
-            ),
-            counts: c,
-        })
-        .collect();
-    let bursts: Vec<BurstRow> =
-        store.list_bursts(Some(&number), Some(since_hour * 3_600_000), Some(as_of))?;
-    let history_rows = store.score_history(&number, 30)?;
+    let assessment = assess(&scored, &inputs.fleet, cfg, as_of);
+    let since_hour = as_of_hour - args.days * 24;
     let story = Story {
         number: &number,
-        as_of: rfc3339(as_of),
-        first_seen: Some(rfc3339(history.first_seen_ms)),
-        last_marked_as_spam: history.last_spam_ms.map(rfc3339),
+        as_of_ms: as_of,
+        first_seen_ms: history.first_seen_ms,
+        last_spam_ms: history.last_spam_ms,
         assessment: &assessment,
-        days,
-        bursts: bursts
-            .iter()
-            .map(|b| {
-                serde_json::json!({"start": rfc3339(b.start_ms), "end": rfc3339(b.end_ms), "calls": b.calls, "short_calls": b.short_calls})
-            })
-            .collect(),
-        history: history_rows,
+        tz,
+        days: daily::timeline(&history.hours, since_hour, tz),
+        bursts: store.list_bursts(Some(&number), Some(since_hour * HOUR_MS), Some(as_of))?,
+        history: store.score_history(&number, 30)?,
     };
-    match args.format {
-        SummaryFormat::Json => report::write_json(std::io::stdout().lock(), &story)?,
-        SummaryFormat::Table => print_story(&story, &bursts, tz)?,
-    }
+    report::number::print(&story, args.format.into())?;
     Ok(exit::OK)
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1}%", v * 100.0))
-        .unwrap_or_else(|| "-".into())
-}
-
-fn print_story(s: &Story<'_>, bursts: &[BurstRow], tz: chrono_tz::Tz) -> Result<()> {
-    let a = s.assessment;
-    println!(
-        "{}  score {:.1}  level {}  action {}{}",
-        s.number,
-        a.score,
-        a.level.as_str(),
-        a.action.as_str(),
-        a.rest_until
-            .as_deref()
-            .map(|d| format!(" until {d}"))
-            .unwrap_or_default()
-    );
-    println!(
-        "as of {}; first seen {}; last marked_as_spam {}",
-        s.as_of,
-        s.first_seen.as_deref().unwrap_or("-"),
-        s.last_marked_as_spam.as_deref().unwrap_or("never")
-    );
-    for r in &a.reasons {
-        println!("  - {r}");
-    }
-    println!();
-    report::emit(Format::Table, &views::assessments(&[a], false), &())?;
-    println!("\ndaily timeline ({tz}):");
-    let mut t = Table::new(&[
-        "date",
-        "attempts",
-        "answered",
-        "answer%",
-        "short_ans",
-        "dial_failed",
-        "spam",
-        "declined",
-        "no_answer",
-        "rep_fail%",
-        "short_calls",
-        "inbound",
-    ]);
-    for d in &s.days {
-        let c = &d.counts;
-        t.push(vec![
-            d.date.to_string(),
-            c.attempts.to_string(),
-            c.human.to_string(),
-            pct(d.answer_rate),
-            c.short_human.to_string(),
-            c.dial_failed.to_string(),
-            c.marked_as_spam.to_string(),
-            c.user_declined.to_string(),
-            c.no_answer.to_string(),
-            pct(d.reputation_failure_rate),
-            c.short_calls.to_string(),
-            c.inbound.to_string(),
-        ]);
-    }
-    report::emit(Format::Table, &t, &())?;
-    if !bursts.is_empty() {
-        println!("\nbursts:");
-        report::emit(Format::Table, &views::bursts(bursts), &())?;
-    }
-    if !s.history.is_empty() {
-        println!("\nscore history:");
-        let mut h = Table::new(&["as_of", "score", "level", "action"]);
-        for r in &s.history {
-            h.push(vec![
-                rfc3339(r.as_of_ms),
-                format!("{:.1}", r.score),
-                r.level.clone(),
-                r.action.clone(),
-            ]);
-        }
-        report::emit(Format::Table, &h, &())?;
-    }
-    Ok(())
 }

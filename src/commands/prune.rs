@@ -3,16 +3,13 @@
 use crate::cli::PruneArgs;
 use crate::commands::Ctx;
 use crate::error::{Result, exit};
-use crate::time::{parse_moment, rfc3339};
+use crate::report;
+use crate::time::parse_moment;
 
 pub fn run(ctx: &Ctx, args: PruneArgs) -> Result<u8> {
     let before = parse_moment("--before", &args.before)?;
     let (_lock, mut store) = ctx.open_writer()?;
     let out = store.prune(before)?;
-    println!(
-        "deleted {} raw calls placed before {}; rollups, bursts and scores kept",
-        out.deleted_calls,
-        rfc3339(out.horizon_ms)
-    );
+    report::maintenance::pruned(&out)?;
     Ok(exit::OK)
 }

@@ -1,7 +1,7 @@
 //! `numhealth pull`: fetch call records from the platform's List Calls API page by page,
 //! load each page like one file of an ingest run, and report what landed.
 
-use crate::cli::{PullArgs, SummaryFormat};
+use crate::cli::PullArgs;
 use crate::commands::Ctx;
 use crate::error::{Error, Result};
 use crate::pull::{
@@ -14,8 +14,9 @@ use crate::store::ingest::Loading;
 use crate::time::{now_ms, parse_moment};
 
 pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
+    // A missing key is the environment's refusal, not a command-line mistake: exit 1.
     let key = ApiKey::from_env(API_KEY_ENV).ok_or_else(|| {
-        Error::Usage(format!(
+        Error::Other(format!(
             "{API_KEY_ENV} is not set: export the platform's API key to pull (it is never printed or stored)"
         ))
     })?;
@@ -52,10 +53,6 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
         config: &ctx.settings.pull,
     };
     let outcome = run_pull(&mut store, &client, &request, loading, &|m| ctx.say(m))?;
-    let format = match args.format {
-        SummaryFormat::Table => run_summary::SummaryFormat::Table,
-        SummaryFormat::Json => run_summary::SummaryFormat::Json,
-    };
-    run_summary::print(&outcome, format, &|m| ctx.say(m))?;
+    run_summary::print(&outcome, args.format.into(), &|m| ctx.say(m))?;
     Ok(outcome.exit_code())
 }

@@ -2,22 +2,20 @@
 
 use crate::cli::RiskyArgs;
 use crate::commands::Ctx;
-use crate::commands::score::assess_all;
 use crate::error::{Result, exit};
-use crate::report::{self, views};
+use crate::report;
+use crate::store::assess::{assess_all, riskiest};
+use crate::store::freshness::AsOfMoment;
 
 pub fn run(ctx: &Ctx, args: RiskyArgs) -> Result<u8> {
-    let as_of = crate::time::as_of_or_now(args.as_of.as_of.as_deref())?;
+    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
     let store = ctx.open_reader()?;
-    let all = assess_all(ctx, &store, as_of)?;
-    let mut rows: Vec<_> = all
-        .iter()
-        .filter(|a| args.min_score.is_none_or(|m| a.score >= m))
-        .collect();
-    if !args.all {
-        rows.truncate(args.top);
+    let fresh = store.check_freshness(&as_of, ctx.settings.score.stale_after_hours)?;
+    if let Some(w) = fresh.warning() {
+        ctx.say(&w);
     }
-    let full = args.format != crate::cli::Format::Table;
-    report::emit(args.format, &views::assessments(&rows, full), &rows)?;
+    let all = assess_all(&store, &ctx.settings.score, as_of.ms)?;
+    let rows = riskiest(&all, args.min_score, (!args.all).then_some(args.top));
+    report::scores::risky(args.format, &rows)?;
     Ok(exit::OK)
 }

@@ -3,14 +3,17 @@
 //! beside the fleet's leave-one-out expectation and judge them by confidence bounds, so
 //! thin evidence stays quiet; the best of recent / week / lookback (weighted) counts.
 
+use crate::health::assessment::NumberHistory;
 use crate::health::rollup::HOUR_MS;
-use crate::health::score::NumberHistory;
 use crate::health::score_config::ScoreConfig;
 use crate::health::stats::{
-    cusum_upper, ewma, excess_beyond_noise, format_p, pct, poisson_upper_p, rate_lower_bound,
-    rate_upper_bound, saturate,
+    cusum_upper, ewma, excess_beyond_noise, poisson_upper_p, rate_lower_bound, rate_upper_bound,
+    saturate,
 };
 use crate::health::window::{Day, Gathered, Window, ratio};
+use crate::health::wording::{
+    against_fleet, count, days_ago, in_last_days, in_last_hours, normal_for_fleet, percent, times,
+};
 
 /// A component's value (0-100) with its reasons.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,6 +24,35 @@ pub struct Part {
 
 /// Components below this value give no reason unless a rule fired on them.
 pub const REASON_MIN: f64 = 10.0;
+
+/// One score component as reports and recorded scores show it: its name (the JSON key and
+/// the `scores` column) and how to read it from the components.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub value: fn(&crate::health::assessment::Components) -> f64,
+}
+
+impl Field {
+    const fn new(
+        name: &'static str,
+        value: fn(&crate::health::assessment::Components) -> f64,
+    ) -> Field {
+        Field { name, value }
+    }
+}
+
+/// Every score component, in the order of the JSON: the one list that tables, CSV and
+/// recorded scores follow. A component added here needs a column in `scores` (a migration).
+pub const FIELDS: [Field; 7] = [
+    Field::new("flags", |c| c.flags),
+    Field::new("failures", |c| c.failures),
+    Field::new("bursts", |c| c.bursts),
+    Field::new("engagement", |c| c.engagement),
+    Field::new("pacing", |c| c.pacing),
+    Field::new("evidence", |c| c.evidence),
+    Field::new("trend", |c| c.trend),
+];
 
 const DAY_MS: f64 = 24.0 * HOUR_MS as f64;
 
@@ -34,9 +66,9 @@ enum Span {
 
 fn span_label(s: Span, cfg: &ScoreConfig) -> String {
     match s {
-        Span::Recent => format!("in the last {}h", cfg.recent_hours),
-        Span::Week => format!("in the last {} days", cfg.week_days),
-        Span::Lookback => format!("in the last {} days", cfg.lookback_days),
+        Span::Recent => in_last_hours(cfg.recent_hours),
+        Span::Week => in_last_days(cfg.week_days),
+        Span::Lookback => in_last_days(cfg.lookback_days),
     }
 }
 
@@ -103,40 +135,52 @@ pub fn flags(
         w = w.max(cfg.flag_memory_weight * (1.0 - age / cfg.flag_memory_days as f64));
     }
     let mut reasons = Vec::new();
-    let (recent, week, all) = (g.recent.spam, g.week.spam, g.all.spam);
+    let (recent, week, all) = (g.recent.spam as i64, g.week.spam as i64, g.all.spam as i64);
     let when = |s| span_label(s, cfg);
-    if week > 0.0 {
-        let mut r = if recent > 0.0 && recent < week {
+    if week > 0 {
+        reasons.push(if recent >= week {
             format!(
-                "{week} marked_as_spam {} ({recent} {})",
-                when(Span::Week),
-                when(Span::Recent)
+                "marked as spam {} {}{}",
+                times(recent),
+                when(Span::Recent),
+                normal_for_fleet(
+                    g.week.exp_spam,
+                    Some(&format!("in {}", days(cfg.week_days)))
+                )
             )
-        } else if recent > 0.0 {
-            format!("{recent} marked_as_spam {}", when(Span::Recent))
         } else {
-            format!("{week} marked_as_spam {}", when(Span::Week))
-        };
-        if g.week.exp_spam >= 0.05 {
-            r.push_str(&format!(" (fleet rate predicts {:.1})", g.week.exp_spam));
-        }
-        reasons.push(r);
-    } else if all > 0.0 {
+            let of_them = if recent > 0 {
+                format!(", {recent} of them {}", when(Span::Recent))
+            } else {
+                String::new()
+            };
+            format!(
+                "marked as spam {} {}{}{of_them}",
+                times(week),
+                when(Span::Week),
+                normal_for_fleet(g.week.exp_spam, None)
+            )
+        });
+    } else if all > 0 {
         reasons.push(format!(
-            "{all} marked_as_spam {}, latest {:.0} days ago",
+            "marked as spam {} {}, the latest {}",
+            times(all),
             when(Span::Lookback),
-            last_age.unwrap_or_default()
+            days_ago(last_age.unwrap_or_default())
         ));
     } else if let Some(age) = before_lookback {
         reasons.push(format!(
-            "last marked_as_spam {age:.0} days ago (flags fall off after {} days)",
-            cfg.flag_memory_days
+            "last marked as spam {}, none {} (a mark stops counting after {})",
+            days_ago(age),
+            when(Span::Lookback),
+            days(cfg.flag_memory_days)
         ));
     }
     if g.all.set_aside_spam > 0 {
         reasons.push(format!(
-            "{} marked_as_spam in hours when the whole fleet was marked (platform anomaly), not counted",
-            g.all.set_aside_spam
+            "{} {} came in hours when the whole fleet was being marked at once, not counted against this number",
+            count(g.all.set_aside_spam, "spam mark", "spam marks"),
+            when(Span::Lookback)
         ));
     }
     let mut facts = FlagFacts {
@@ -197,6 +241,11 @@ fn failure_risk(w: &Window, cfg: &ScoreConfig) -> f64 {
     saturate(lo - f, cfg.failure_excess_full)
 }
 
+/// "7 days", "1 day".
+fn days(n: i64) -> String {
+    count(n, "day", "days")
+}
+
 /// Failures: dial_failed + user_declined + network_blocked against the rest of the fleet
 /// in the same hours; the lower confidence bound of the number's rate must clear the
 /// fleet's rate, and the excess scales to 100 at `failure_excess_full`.
@@ -207,18 +256,18 @@ pub fn failures(g: &Gathered, cfg: &ScoreConfig) -> (Part, f64) {
     let mut reasons = Vec::new();
     if value >= REASON_MIN {
         reasons.push(format!(
-            "reputation failures {} vs fleet {} over {} calls {} ({})",
-            pct(w.fail_rate()),
-            pct(w.fleet_fail_rate()),
-            w.judged,
+            "failed, declined or blocked on {} of {} {}{}",
+            percent(w.fail_rate()),
+            count(w.judged as i64, "call", "calls"),
             span_label(span, cfg),
-            format_p(p)
+            against_fleet(w.fleet_fail_rate())
         ));
     }
     if g.all.set_aside_fail > 0 {
         reasons.push(format!(
-            "{} failures in {} hours when the rest of the fleet failed too (outage), not counted",
-            g.all.set_aside_fail, g.all.set_aside_hours
+            "{} {} came during an outage that hit the whole fleet, not counted",
+            count(g.all.set_aside_fail, "failure", "failures"),
+            span_label(Span::Lookback, cfg)
         ));
     }
     (Part { value, reasons }, p)
@@ -262,20 +311,19 @@ pub fn trend(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
         });
         if let (Some(first), Some(last)) = (run().next(), run().last()) {
             let from = before.map_or(rate(first), rate);
+            let over = in_last_days(c.run_len as i64);
             reasons.push(if rate(last) >= from + cfg.cusum_threshold / 2.0 {
                 format!(
-                    "failure rate rising: {} -> {} over {} days (fleet {})",
-                    pct(from),
-                    pct(rate(last)),
-                    c.run_len,
-                    pct(ratio(last.exp_fail, last.judged))
+                    "failure rate rising {over}: from {} to {} of calls a day{} on the last day",
+                    percent(from),
+                    percent(rate(last)),
+                    against_fleet(ratio(last.exp_fail, last.judged))
                 )
             } else {
                 format!(
-                    "failure rate above the fleet for {} days: {} vs fleet {}",
-                    c.run_len,
-                    pct(ratio(fail, judged)),
-                    pct(ratio(exp, judged))
+                    "failure rate above the rest of the fleet's {over}: {} of calls{}",
+                    percent(ratio(fail, judged)),
+                    against_fleet(ratio(exp, judged))
                 )
             });
         }
@@ -303,9 +351,11 @@ pub fn bursts(n: &NumberHistory, cfg: &ScoreConfig, as_of_ms: i64) -> (Part, i64
     let mut reasons = Vec::new();
     if recent > 0 {
         reasons.push(format!(
-            "{recent} short-call burst{} in the last {}h (max {max_short} short calls in {max_min} min)",
-            if recent == 1 { "" } else { "s" },
-            cfg.recent_hours
+            "{} of short calls {} (the largest: {} in {})",
+            count(recent, "burst", "bursts"),
+            in_last_hours(cfg.recent_hours),
+            count(max_short, "short call", "short calls"),
+            count(max_min, "minute", "minutes")
         ));
     } else if let Some(last) = n
         .bursts
@@ -315,11 +365,10 @@ pub fn bursts(n: &NumberHistory, cfg: &ScoreConfig, as_of_ms: i64) -> (Part, i64
         .filter(|_| value >= 1.0)
     {
         reasons.push(format!(
-            "{} short-call burst{} in the last {} days, latest {:.0} days ago",
-            n.bursts.len(),
-            if n.bursts.len() == 1 { "" } else { "s" },
-            cfg.lookback_days,
-            (as_of_ms - last).max(0) as f64 / DAY_MS
+            "{} of short calls {}, the latest {}",
+            count(n.bursts.len() as i64, "burst", "bursts"),
+            in_last_days(cfg.lookback_days),
+            days_ago((as_of_ms - last).max(0) as f64 / DAY_MS)
         ));
     }
     (Part { value, reasons }, recent)
@@ -370,28 +419,33 @@ pub fn engagement(g: &Gathered, cfg: &ScoreConfig) -> Part {
         let when = span_label(span, cfg);
         if r[0] >= 0.1 {
             reasons.push(format!(
-                "answer rate {} (fleet {}) over {} calls {when}",
-                pct(w.answer_rate()),
-                pct(w.fleet_answer_rate()),
-                w.judged
+                "a person answered {} of {} {when}{}",
+                percent(w.answer_rate()),
+                count(w.judged as i64, "call", "calls"),
+                against_fleet(w.fleet_answer_rate())
             ));
         }
         if r[1] >= 0.1 {
             reasons.push(format!(
-                "{} of answered calls shorter than the short-call cut-off (fleet {}) {when}",
-                pct(ratio(w.short_human, w.human)),
-                pct(ratio(w.exp_short_human, w.human))
+                "{} of answered calls {when} were short calls{}",
+                percent(ratio(w.short_human, w.human)),
+                against_fleet(ratio(w.exp_short_human, w.human))
             ));
         }
         if r[2] >= 0.1 {
             reasons.push(format!(
-                "mean talk {:.0} s per answered call (fleet {:.0} s) {when}",
-                ratio(w.talk_ms, w.human) / 1000.0,
-                ratio(w.exp_talk_ms, w.human) / 1000.0
+                "answered calls {when} talked for {} on average, against {} for the rest of the fleet",
+                seconds(ratio(w.talk_ms, w.human)),
+                seconds(ratio(w.exp_talk_ms, w.human))
             ));
         }
     }
     Part { value, reasons }
+}
+
+/// "21 seconds", "1 second".
+fn seconds(ms: f64) -> String {
+    count((ms / 1000.0).round() as i64, "second", "seconds")
 }
 
 /// Pacing: the peak calls in a UTC day and in an hour against the limits; over the limit
@@ -406,14 +460,16 @@ pub fn pacing(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
         let when = span_label(span, cfg);
         if w.peak_day > cfg.max_calls_per_day {
             reasons.push(format!(
-                "peak {} calls/day over limit {} {when}",
-                w.peak_day, cfg.max_calls_per_day
+                "peaked at {} in one day {when}, over the limit of {} a day",
+                count(w.peak_day, "call", "calls"),
+                cfg.max_calls_per_day
             ));
         }
         if w.peak_hour > cfg.max_calls_per_hour {
             reasons.push(format!(
-                "peak {} calls in one hour over limit {} {when}",
-                w.peak_hour, cfg.max_calls_per_hour
+                "peaked at {} in one hour {when}, over the limit of {} an hour",
+                count(w.peak_hour, "call", "calls"),
+                cfg.max_calls_per_hour
             ));
         }
     }
@@ -439,9 +495,16 @@ pub fn evidence(g: &Gathered, n: &NumberHistory, cfg: &ScoreConfig, as_of_ms: i6
     let enough = g.all.judged >= cfg.min_attempts as f64;
     let mut reasons = Vec::new();
     if !enough {
+        let judged = g.all.judged as i64;
+        let seen = if judged == 0 {
+            "no calls".to_string()
+        } else {
+            format!("only {}", count(judged, "call", "calls"))
+        };
         reasons.push(format!(
-            "only {} calls with an outcome in the last {} days; {} needed to judge",
-            g.all.judged, cfg.lookback_days, cfg.min_attempts
+            "{seen} with an outcome {}, {} are needed to judge the number",
+            in_last_days(cfg.lookback_days),
+            cfg.min_attempts
         ));
     }
     (Part { value, reasons }, enough)

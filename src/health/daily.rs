@@ -1,121 +1,115 @@
-//! Per-number rates over time: hourly rollups grouped into UTC days (day =
-//! hour.div_euclid(24)) with the counts and rates reports and the trend look at.
+//! One number's timeline: hourly rollups (hours since the epoch, UTC) folded into calendar
+//! days of a chosen time zone, with the day's answer and reputation-failure rates.
 
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::health::window::{judged, ratio};
+use crate::health::rollup::HOUR_MS;
 use crate::model::HourCounts;
 
-/// One UTC day of one number. Rates are over `judged` calls (dialled, resolved, not a
-/// telephony or destination fault), except `short_answer_rate` (over `answered`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// One calendar day of one number. Rates are over the day's resolved dialled calls
+/// (`attempts - pending`); `None` when there were none.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DayRates {
-    /// Days since the epoch (UTC).
-    pub day: i64,
-    /// Every call the number touched: dialled, platform faults and inbound.
-    pub volume: i64,
-    /// Outbound calls dialled (platform faults excluded, pending included).
-    pub attempts: i64,
-    /// Calls with an outcome that speaks to the number.
-    pub judged: i64,
-    /// Human-answered calls.
-    pub answered: i64,
-    /// Human-answered calls under the short-call cut-off.
-    pub short_answered: i64,
-    pub no_answer: i64,
-    pub dial_failed: i64,
-    pub marked_as_spam: i64,
-    pub declined: i64,
-    pub network_blocked: i64,
-    pub answer_rate: f64,
-    pub short_answer_rate: f64,
-    pub no_answer_rate: f64,
-    pub dial_failed_rate: f64,
-    pub marked_as_spam_rate: f64,
-    pub declined_rate: f64,
-    /// dial_failed + declined + network_blocked + marked_as_spam over judged.
-    pub reputation_failure_rate: f64,
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    pub counts: HourCounts,
+    /// Human answers.
+    pub answer_rate: Option<f64>,
+    /// Calls ended by a reputation reason (see `taxonomy`): dial_failed, user_declined,
+    /// network_blocked and marked_as_spam, each call counted once.
+    pub reputation_failure_rate: Option<f64>,
 }
 
 impl DayRates {
-    fn from_counts(day: i64, c: &HourCounts) -> DayRates {
-        let j = judged(c);
-        let r = |x: i64| ratio(x as f64, j as f64);
+    fn new(date: NaiveDate, counts: HourCounts) -> DayRates {
+        let resolved = counts.attempts - counts.pending;
+        let rate = |n: i64| (resolved > 0).then(|| n as f64 / resolved as f64);
         DayRates {
-            day,
-            volume: c.attempts + c.platform_fault + c.inbound,
-            attempts: c.attempts,
-            judged: j,
-            answered: c.human,
-            short_answered: c.short_human,
-            no_answer: c.no_answer,
-            dial_failed: c.dial_failed,
-            marked_as_spam: c.marked_as_spam,
-            declined: c.user_declined,
-            network_blocked: c.network_blocked,
-            answer_rate: r(c.human),
-            short_answer_rate: ratio(c.short_human as f64, c.human as f64),
-            no_answer_rate: r(c.no_answer),
-            dial_failed_rate: r(c.dial_failed),
-            marked_as_spam_rate: r(c.marked_as_spam),
-            declined_rate: r(c.user_declined),
-            reputation_failure_rate: r(c.reputation_failures()),
+            date,
+            answer_rate: rate(counts.human),
+            reputation_failure_rate: rate(counts.reputation_failures()),
+            counts,
         }
     }
 }
 
-/// Groups hourly rollups (hours since the epoch, sorted) into UTC days, oldest first.
-/// Days without rows are left out.
-pub fn daily_rates(hours: &[(i64, HourCounts)]) -> Vec<DayRates> {
-    let mut out = Vec::new();
-    let mut cur: Option<(i64, HourCounts)> = None;
-    for (h, c) in hours {
-        let day = h.div_euclid(24);
-        match &mut cur {
-            Some((d, acc)) if *d == day => acc.add_scaled(c, 1),
-            _ => {
-                if let Some((d, acc)) = cur.take() {
-                    out.push(DayRates::from_counts(d, &acc));
-                }
-                cur = Some((day, *c));
-            }
-        }
+/// The days of `tz` that `hours` (sorted or not) from `since_hour` on fall into, oldest
+/// first. Days without rows are left out.
+pub fn timeline(hours: &[(i64, HourCounts)], since_hour: i64, tz: Tz) -> Vec<DayRates> {
+    let mut days: BTreeMap<NaiveDate, HourCounts> = BTreeMap::new();
+    for (hour, counts) in hours.iter().filter(|(h, _)| *h >= since_hour) {
+        let Some(at) = tz.timestamp_millis_opt(hour * HOUR_MS).single() else {
+            continue;
+        };
+        days.entry(at.date_naive())
+            .or_default()
+            .add_scaled(counts, 1);
     }
-    if let Some((d, acc)) = cur {
-        out.push(DayRates::from_counts(d, &acc));
-    }
-    out
+    days.into_iter().map(|(d, c)| DayRates::new(d, c)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
     #[test]
-    fn hours_group_into_utc_days() {
-        let c = |attempts, human, dial_failed| HourCounts {
-            attempts,
-            connected: human,
-            human,
-            dial_failed,
-            no_answer: attempts - human - dial_failed,
+    fn a_marked_as_spam_call_is_one_reputation_failure() {
+        // Four resolved calls: one marked_as_spam, one dial_failed, two answered.
+        let c = HourCounts {
+            attempts: 5,
+            pending: 1,
+            connected: 2,
+            human: 2,
+            marked_as_spam: 1,
+            dial_failed: 1,
             ..HourCounts::default()
         };
-        // Hours 23 and 24 straddle midnight UTC; hour -1 is the day before the epoch.
-        let hours = vec![
-            (-1, c(4, 1, 0)),
-            (23, c(10, 2, 1)),
-            (24, c(20, 5, 1)),
-            (30, c(20, 5, 0)),
-        ];
-        let d = daily_rates(&hours);
-        assert_eq!(d.iter().map(|x| x.day).collect::<Vec<_>>(), vec![-1, 0, 1]);
-        assert_eq!((d[1].attempts, d[1].answered, d[1].dial_failed), (10, 2, 1));
+        let d = timeline(&[(0, c)], 0, Tz::UTC);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].reputation_failure_rate, Some(0.5));
+        assert_eq!(d[0].answer_rate, Some(0.5));
+    }
+
+    #[test]
+    fn hours_fold_into_local_days_from_since_hour() {
+        let c = |attempts| HourCounts {
+            attempts,
+            no_answer: attempts,
+            ..HourCounts::default()
+        };
+        // 1970-01-02 04:00 UTC is 23:00 on the 1st in New York; hour 0 is before since_hour.
+        let hours = [(0, c(100)), (28, c(1)), (29, c(2)), (30, c(4))];
+        let utc = timeline(&hours, 1, Tz::UTC);
+        assert_eq!(utc.len(), 1);
         assert_eq!(
-            (d[2].attempts, d[2].answered, d[2].dial_failed),
-            (40, 10, 1)
+            (utc[0].date, utc[0].counts.attempts),
+            (day("1970-01-02"), 7)
         );
-        assert!((d[2].answer_rate - 0.25).abs() < 1e-12);
-        assert!((d[2].dial_failed_rate - 0.025).abs() < 1e-12);
+        let ny = timeline(&hours, 1, chrono_tz::America::New_York);
+        let got: Vec<_> = ny.iter().map(|d| (d.date, d.counts.attempts)).collect();
+        assert_eq!(got, vec![(day("1970-01-01"), 1), (day("1970-01-02"), 6)]);
+        assert_eq!(ny[0].answer_rate, Some(0.0));
+    }
+
+    #[test]
+    fn a_day_of_pending_calls_has_no_rates() {
+        let c = HourCounts {
+            attempts: 3,
+            pending: 3,
+            ..HourCounts::default()
+        };
+        let d = timeline(&[(5, c)], 0, Tz::UTC);
+        assert_eq!(
+            (d[0].answer_rate, d[0].reputation_failure_rate),
+            (None, None)
+        );
     }
 }

@@ -2,6 +2,8 @@
 //! detection, evidence statistics, the risk score and the action it implies.
 //! Nothing here touches SQL or prints.
 
+pub mod area_codes;
+pub mod assessment;
 pub mod bursts;
 pub mod components;
 pub mod daily;
@@ -10,9 +12,6 @@ pub mod score;
 pub mod score_config;
 pub mod stats;
 pub mod taxonomy;
-pub mod timeline;
 pub mod verdict;
 pub mod window;
-
-#[cfg(test)]
-mod score_tests;
+pub mod wording;

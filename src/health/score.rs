@@ -1,145 +1,19 @@
-//! The 0-100 spam-risk score of one caller number, its named components, level, action
-//! and reasons: the interface the rest of numhealth codes against, and `assess`, which
-//! gathers the evidence, scores each component and applies the action rules.
+//! The 0-100 spam-risk score of one caller number: `assess`, which gathers the evidence,
+//! scores each component, applies the action rules and names the reasons. What it reads
+//! and returns is in `health::assessment`.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-use crate::health::bursts::Burst;
+use crate::health::assessment::{Action, Components, Metrics};
 use crate::health::components::{self, Part};
 use crate::health::stats::noisy_or;
+pub use crate::health::verdict::RestCause;
 use crate::health::verdict::{self, Facts, Trigger};
 use crate::health::window;
-use crate::model::HourCounts;
+use crate::health::wording::in_last_days;
 
+// Re-exported at their old path for callers outside `health` (report views, store
+// queries, the `number` command); new code imports them from `health::assessment`.
+pub use crate::health::assessment::{Assessment, FleetHours, NumberHistory};
 pub use crate::health::score_config::ScoreConfig;
-
-/// Everything scoring knows about one caller number, as of a moment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NumberHistory {
-    pub number: String,
-    /// First hour (ms) the number placed or received a call, any time before as-of.
-    pub first_seen_ms: i64,
-    /// Hourly rollups inside the lookback window, sorted by hour (hours since epoch).
-    pub hours: Vec<(i64, HourCounts)>,
-    /// Bursts that started inside the lookback window, sorted by start.
-    pub bursts: Vec<Burst>,
-    /// The last hour (ms) with a `marked_as_spam`, any time before as-of.
-    pub last_spam_ms: Option<i64>,
-    /// The last hour (ms) with any reputation failure, any time before as-of.
-    pub last_reputation_ms: Option<i64>,
-}
-
-/// The whole fleet's counters per hour over the lookback window (all numbers summed).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FleetHours {
-    pub hours: BTreeMap<i64, HourCounts>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    #[serde(rename = "insufficient_data")]
-    Insufficient,
-    Low,
-    Elevated,
-    High,
-    Critical,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Insufficient => "insufficient_data",
-            Level::Low => "low",
-            Level::Elevated => "elevated",
-            Level::High => "high",
-            Level::Critical => "critical",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Keep,
-    Monitor,
-    Throttle,
-    Rest,
-    Retire,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Keep => "keep",
-            Action::Monitor => "monitor",
-            Action::Throttle => "throttle",
-            Action::Rest => "rest",
-            Action::Retire => "retire",
-        }
-    }
-}
-
-/// Named score components, each 0-100 before weighting. All but `evidence` are risks;
-/// `evidence` is the confidence that damps the score.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Components {
-    pub flags: f64,
-    pub failures: f64,
-    pub bursts: f64,
-    pub engagement: f64,
-    pub pacing: f64,
-    pub evidence: f64,
-    /// Rising reputation-failure rate over the last days (CUSUM against the fleet).
-    pub trend: f64,
-}
-
-/// Figures behind the verdict, for reports (rates over the week window unless named).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Metrics {
-    /// Calls with an outcome that speaks to the number in the lookback (dialled, resolved,
-    /// not a telephony/destination fault, outside fleet-wide outage hours).
-    pub judged: i64,
-    /// dial_failed + user_declined + network_blocked over judged calls, last week.
-    pub failure_rate_7d: f64,
-    /// What the rest of the fleet's rates in the same hours predict for that.
-    pub fleet_failure_rate_7d: f64,
-    /// P(at least this many failures | fleet rate), for the window the failures component used.
-    pub failure_p: f64,
-    /// Human answers over judged calls, last week, and the fleet's in the same hours.
-    pub answer_rate_7d: f64,
-    pub fleet_answer_rate_7d: f64,
-    /// Counted marked_as_spam in the last week (fleet-wide anomaly hours set aside).
-    pub marked_as_spam_7d: i64,
-    /// Most calls in one UTC day and in one hour, last week.
-    pub peak_calls_per_day: i64,
-    pub peak_calls_per_hour: i64,
-    /// Bursts in the recent window.
-    pub bursts_recent: i64,
-    /// Hours set aside because the rest of the fleet failed or was marked at once.
-    pub set_aside_hours: i64,
-    /// The score from the reputation components alone (flags, failures, trend,
-    /// engagement), which decides a rest without flags.
-    pub reputation_score: f64,
-}
-
-/// The verdict on one number.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Assessment {
-    pub number: String,
-    pub score: f64,
-    pub level: Level,
-    pub action: Action,
-    /// Rest until this UTC date (YYYY-MM-DD), for `rest`.
-    pub rest_until: Option<String>,
-    pub components: Components,
-    pub reasons: Vec<String>,
-    /// Dialled attempts in the lookback window.
-    pub attempts: i64,
-    pub metrics: Metrics,
-}
 
 /// Rounds to one decimal (rounding is monotone, so it keeps the score monotone).
 fn round1(x: f64) -> f64 {
@@ -236,13 +110,8 @@ pub fn assess(
     };
     if reasons.is_empty() && v.action != Action::Keep {
         reasons.push(format!(
-            "score {score:.0}: flags {:.0}, failures {:.0}, trend {:.0}, bursts {:.0}, engagement {:.0}, pacing {:.0}",
-            components.flags,
-            components.failures,
-            components.trend,
-            components.bursts,
-            components.engagement,
-            components.pacing
+            "risk score {score:.0} of 100 from its calls {}, with no single cause standing out",
+            in_last_days(cfg.lookback_days)
         ));
     }
     let metrics = Metrics {
@@ -253,6 +122,7 @@ pub fn assess(
         answer_rate_7d: g.week.answer_rate(),
         fleet_answer_rate_7d: g.week.fleet_answer_rate(),
         marked_as_spam_7d: flag_facts.week,
+        expected_marked_as_spam_7d: flag_facts.week_expected,
         peak_calls_per_day: g.week.peak_day,
         peak_calls_per_hour: g.week.peak_hour,
         bursts_recent,
@@ -265,9 +135,13 @@ pub fn assess(
         level: v.level,
         action: v.action,
         rest_until: v.rest_until,
+        rest_cause: v.rest_cause,
         components,
         reasons,
         attempts: g.all.attempts,
         metrics,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -167,6 +167,17 @@ pub struct ScoreConfig {
     pub retire_spam_share: f64,
     /// Days of the last 7 with a high share that retire the number. Default 3.
     pub retire_spam_days: i64,
+
+    // --- data freshness ---
+    /// The data is stale when the later of the newest stored call and the end of what the
+    /// last successful `pull` covered is more than this many hours before the as-of moment:
+    /// without `--as-of`, `score` and `export rotation` then refuse (exit 4, unless
+    /// `--allow-stale`) and `risky` and `number` warn. Default 36: a nightly pull that
+    /// failed once is caught the next morning. A fleet fed by pull never goes stale over a
+    /// quiet weekend (each nightly pull moves its watermark even when it finds no calls);
+    /// a weekday-only fleet fed by files has no such proof, so raise this to cover the
+    /// weekend (84: Friday evening to Monday morning).
+    pub stale_after_hours: i64,
 }
 
 impl Default for ScoreConfig {
@@ -226,6 +237,7 @@ impl Default for ScoreConfig {
             retire_gap_days: 7,
             retire_spam_share: 0.05,
             retire_spam_days: 3,
+            stale_after_hours: 36,
         }
     }
 }
@@ -299,6 +311,7 @@ impl ScoreConfig {
         )?;
         within_i("retire_gap_days", self.retire_gap_days, 1, days)?;
         within_i("retire_spam_days", self.retire_spam_days, 1, 7)?;
+        within_i("stale_after_hours", self.stale_after_hours, 1, 24 * 400)?;
         for (name, v) in [
             ("week_weight", self.week_weight),
             ("lookback_weight", self.lookback_weight),
@@ -434,6 +447,10 @@ mod tests {
             },
             ScoreConfig {
                 baseline_answer_rate: 1.0,
+                ..Default::default()
+            },
+            ScoreConfig {
+                stale_after_hours: 0,
                 ..Default::default()
             },
         ];

@@ -145,20 +145,6 @@ pub fn noisy_or(parts: &[(f64, f64)]) -> f64 {
     (100.0 * (1.0 - keep)).clamp(0.0, 100.0)
 }
 
-/// A p-value for a reason: `p<0.001` or `p=0.012`.
-pub fn format_p(p: f64) -> String {
-    if p < 0.001 {
-        "p<0.001".into()
-    } else {
-        format!("p={p:.3}")
-    }
-}
-
-/// A rate as a percentage with one decimal for a reason: `14.2%`.
-pub fn pct(rate: f64) -> String {
-    format!("{:.1}%", 100.0 * rate)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,9 +229,5 @@ mod tests {
         assert_eq!(saturate(3.0, 0.1), 1.0);
         assert!(close(noisy_or(&[(1.0, 50.0), (0.5, 100.0)]), 75.0, 1e-9));
         assert_eq!(noisy_or(&[(0.7, 0.0)]), 0.0);
-        assert_eq!(format_p(0.0004), "p<0.001");
-        assert_eq!(format_p(0.0123), "p=0.012");
-        assert_eq!(pct(0.142), "14.2%");
-        assert_eq!(pct(0.021), "2.1%");
     }
 }

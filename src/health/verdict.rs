@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Days};
 
+use crate::health::assessment::{Action, Level};
 use crate::health::components::FlagFacts;
 use crate::health::rollup::HOUR_MS;
-use crate::health::score::{Action, Level};
 use crate::health::score_config::ScoreConfig;
+use crate::health::wording::{self, count, date, in_last_days, in_last_hours, times};
 
 /// What the rules look at.
 #[derive(Debug, Clone, Copy)]
@@ -37,12 +38,24 @@ pub enum Trigger {
     Trend,
 }
 
+/// Why a rest or retire was decided. The pool's cap on resting numbers holds back only
+/// rests on the reputation score; flag rests and retires are never held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestCause {
+    /// A significant `marked_as_spam` episode (or the rest of an earlier one); every retire.
+    Flags,
+    /// The reputation score alone (failures, trend, engagement) is critical.
+    Score,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub level: Level,
     pub action: Action,
     pub rest_until: Option<String>,
-    /// The sentence that explains a rest or retire.
+    /// Why, for `rest` and `retire`.
+    pub rest_cause: Option<RestCause>,
+    /// The sentence that explains a rest, retire or throttle (with the pace to keep).
     pub lead: Option<String>,
     pub triggers: Vec<Trigger>,
 }
@@ -73,12 +86,19 @@ fn rest_date(anchor_ms: i64, days: i64, as_of_ms: i64) -> String {
     until.max(floor).format("%Y-%m-%d").to_string()
 }
 
+/// The lead of a throttle: the pace to keep and why. The pace is the score's pacing limits
+/// for now; this is the one place to hand in a pool's own caps.
+fn throttle_lead(cfg: &ScoreConfig, why: &str) -> String {
+    wording::throttle(cfg.max_calls_per_day, cfg.max_calls_per_hour, why)
+}
+
 /// Applies the rules in order: insufficient evidence, retire, rest, throttle, monitor, keep.
 pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
     let mut v = Verdict {
         level: level_of(f.score, cfg),
         action: Action::Keep,
         rest_until: None,
+        rest_cause: None,
         lead: None,
         triggers: Vec::new(),
     };
@@ -119,53 +139,101 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
     // Flags in the lookback beyond what the fleet's rate and noise explain.
     let flagged_now = f.flags_value > 0.0 && fl.lookback > 0;
 
+    let week = in_last_days(cfg.week_days);
     if persistent {
         v.action = Action::Retire;
+        v.rest_cause = Some(RestCause::Flags);
         v.triggers.push(Trigger::Flags);
-        v.lead = Some(format!(
-            "marked_as_spam on {} of the last {} days at {:.0}% of calls or more: beyond rest, replace the number",
-            fl.high_share_days,
-            cfg.week_days,
+        v.lead = Some(wording::replace(&format!(
+            "on {} {week} it was marked as spam on {:.0}% of its calls or more",
+            count(fl.high_share_days, "day", "days"),
             100.0 * cfg.retire_spam_share
-        ));
+        )));
     } else if repeat {
         v.action = Action::Retire;
+        v.rest_cause = Some(RestCause::Flags);
         v.triggers.push(Trigger::Flags);
-        v.lead = Some(format!(
-            "marked_as_spam again after {:.0} flag-free days: beyond rest, replace the number",
-            fl.gap_days.unwrap_or_default()
-        ));
+        let gap = fl.gap_days.unwrap_or_default().round() as i64;
+        v.lead = Some(wording::replace(&format!(
+            "marked as spam again {week} after {} without a mark, following an earlier round of marks",
+            count(gap, "day", "days")
+        )));
     } else if flag_rule || resting {
         v.action = Action::Rest;
+        v.rest_cause = Some(RestCause::Flags);
         v.triggers.push(Trigger::Flags);
         let anchor = last_flag_ms.unwrap_or(f.as_of_ms);
         let until = rest_date(anchor, flag_days, f.as_of_ms);
-        v.lead = Some(if resting {
+        let why = if resting {
             format!(
-                "resting until {until}: {} marked_as_spam in the week to the last flag, no calls since to show recovery",
-                fl.episode
+                "marked as spam {} in the {} up to its last mark on {}, with no calls since to show it has recovered",
+                times(fl.episode),
+                count(cfg.week_days, "day", "days"),
+                date(anchor)
             )
         } else {
-            format!("rest until {until}: {flag_days} days from the last marked_as_spam")
-        });
+            let severe = if flag_days == cfg.severe_rest_days && flag_days != cfg.rest_days {
+                format!(
+                    " ({} or more marks in {})",
+                    cfg.severe_flags,
+                    count(cfg.week_days, "day", "days")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{} after its last spam mark on {}{severe}",
+                count(flag_days, "day", "days"),
+                date(anchor)
+            )
+        };
+        v.lead = Some(wording::rest(&until, &why));
         v.rest_until = Some(until);
     } else if f.reputation >= cfg.critical_at {
         v.action = Action::Rest;
+        v.rest_cause = Some(RestCause::Score);
         let anchor = f.last_reputation_ms.unwrap_or(f.as_of_ms);
         let until = rest_date(anchor, score_days, f.as_of_ms);
-        v.lead = Some(format!(
-            "rest until {until}: reputation score {:.0} is critical ({score_days} days from the last reputation failure)",
-            f.reputation
+        v.lead = Some(wording::rest(
+            &until,
+            &format!(
+                "failures, declines and spam marks {} put it at critical risk ({:.0} of 100), {} after the last of them on {}",
+                in_last_days(cfg.lookback_days),
+                f.reputation,
+                count(score_days, "day", "days"),
+                date(anchor)
+            ),
         ));
         v.rest_until = Some(until);
     } else if f.bursts_recent > 0 || f.over_pace || f.score >= cfg.high_at {
         v.action = Action::Throttle;
+        let mut recent = Vec::new();
         if f.bursts_recent > 0 {
             v.triggers.push(Trigger::Bursts);
+            recent.push(format!(
+                "{} of short calls",
+                count(f.bursts_recent, "burst", "bursts")
+            ));
         }
         if f.over_pace {
             v.triggers.push(Trigger::Pacing);
+            recent.push("more calls than that".to_string());
         }
+        let why = if recent.is_empty() {
+            format!(
+                "its calls {} put it at {} risk ({:.0} of 100)",
+                in_last_days(cfg.lookback_days),
+                v.level.as_str(),
+                f.score
+            )
+        } else {
+            format!(
+                "{} {}",
+                recent.join(" and "),
+                in_last_hours(cfg.recent_hours)
+            )
+        };
+        v.lead = Some(throttle_lead(cfg, &why));
     } else if f.score >= cfg.elevated_at || flagged_now || f.trend_signal {
         v.action = Action::Monitor;
         if flagged_now {
@@ -189,6 +257,53 @@ mod tests {
         assert_eq!(rest_date(as_of - 2 * 86_400_000, 30, as_of), "2024-02-07");
         // An anchor so old that the rest is over still yields tomorrow.
         assert_eq!(rest_date(as_of - 90 * 86_400_000, 30, as_of), "2024-01-11");
+    }
+
+    #[test]
+    fn rests_say_whether_flags_or_the_reputation_score_caused_them() {
+        let c = ScoreConfig::default();
+        let facts = Facts {
+            as_of_ms: 1_704_888_000_000,
+            score: 80.0,
+            reputation: 80.0,
+            enough_evidence: true,
+            flags: FlagFacts::default(),
+            flags_value: 0.0,
+            bursts_recent: 0,
+            over_pace: false,
+            trend_signal: false,
+            judged_since_flag: 100.0,
+            last_reputation_ms: None,
+        };
+        let v = decide(&facts, &c);
+        assert_eq!(
+            (v.action, v.rest_cause),
+            (Action::Rest, Some(RestCause::Score))
+        );
+        let flagged = Facts {
+            flags: FlagFacts {
+                week: 5,
+                week_p: 0.0001,
+                lookback: 5,
+                last_hour: Some(facts.as_of_ms / HOUR_MS - 5),
+                ..FlagFacts::default()
+            },
+            ..facts
+        };
+        let v = decide(&flagged, &c);
+        assert_eq!(
+            (v.action, v.rest_cause),
+            (Action::Rest, Some(RestCause::Flags))
+        );
+        let v = decide(
+            &Facts {
+                reputation: 10.0,
+                score: 10.0,
+                ..facts
+            },
+            &c,
+        );
+        assert_eq!((v.action, v.rest_cause), (Action::Keep, None));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! so that every score component compares the number with its peers at the same moments.
 //! Two passes over the number's hours with map look-ups; no allocation per hour.
 
+use crate::health::assessment::{FleetHours, NumberHistory};
 use crate::health::rollup::HOUR_MS;
-use crate::health::score::{FleetHours, NumberHistory};
 use crate::health::score_config::ScoreConfig;
 use crate::model::HourCounts;
 

@@ -272,3 +272,6 @@ fn transport_failure(what: &str, e: &ureq::Error) -> Outcome {
         Outcome::Stop(why)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,8 +12,6 @@ pub mod secret;
 pub mod window;
 
 #[cfg(test)]
-mod client_tests;
-#[cfg(test)]
 mod test_server;
 
 pub use client::{Client, ClientConfig, FetchedPage, PullError};

@@ -1,6 +1,7 @@
 //! CSV exports: a header row naming call object fields, one call per row. Rows are
 //! read as byte records (so bad UTF-8 is a reject, not an error), mapped into the same
-//! `Wire` form as JSON, and validated with ISO 8601 times allowed.
+//! `Wire` form as JSON, and validated with ISO 8601 times allowed. A header without a
+//! `call_id` column refuses the whole input before any row is read (`unrecognised`).
 //!
 //! Memory: the csv crate would grow a record without limit, so its input goes through
 //! `Guard`, which follows CSV quoting itself and, once a record passes the cap, ends it
@@ -13,8 +14,9 @@ use std::io::{self, BufRead, Read};
 
 use csv::ByteRecord;
 
-use super::record::{item, reject};
+use super::record::{item, raw_text, reject};
 use super::source::{Replay, fill};
+use super::unrecognised::Unrecognised;
 use super::validate::Validator;
 use super::wire::{Analysis, ObjOr, Val, Wire};
 use crate::model::{Item, Locator};
@@ -191,6 +193,8 @@ pub(crate) struct CsvParser {
     /// Column index of each of `FIELDS` (first occurrence wins).
     cols: [Option<usize>; FIELDS.len()],
     header_read: bool,
+    /// Set when the header has no `call_id` column: the input is refused.
+    refused: Option<Unrecognised>,
     ordinal: u64,
 }
 
@@ -205,16 +209,23 @@ impl CsvParser {
             rec: ByteRecord::new(),
             cols: [None; FIELDS.len()],
             header_read: false,
+            refused: None,
             ordinal: 0,
         }
     }
 
+    /// Whether the input was refused for a header without a `call_id` column.
+    pub(crate) fn unrecognised(&self) -> Option<Unrecognised> {
+        self.refused.clone()
+    }
+
+    /// Reads the header row; false if there is none or it names no `call_id` column.
     fn read_header(&mut self) -> io::Result<bool> {
         self.header_read = true;
         if !self.read()? {
             return Ok(false);
         }
-        let _ = self.locate();
+        let (_, cut) = self.locate();
         for (i, name) in self.rec.iter().enumerate() {
             let name = String::from_utf8_lossy(name);
             let name = name
@@ -228,6 +239,14 @@ impl CsvParser {
             {
                 *slot = Some(i);
             }
+        }
+        if self.cols[0].is_none() {
+            self.refused = Some(Unrecognised::CsvHeader {
+                header: raw_text(&raw_row(&self.rec)),
+                columns: self.rec.len(),
+                cut,
+            });
+            return Ok(false);
         }
         Ok(true)
     }
@@ -302,14 +321,6 @@ impl CsvParser {
                 at,
                 None,
                 format!("row is not valid UTF-8 (column {})", bad + 1),
-                &raw,
-            );
-        }
-        if self.cols[0].is_none() {
-            return reject(
-                at,
-                Some("call_id"),
-                "the CSV header has no call_id column".into(),
                 &raw,
             );
         }

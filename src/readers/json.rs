@@ -2,13 +2,16 @@
 //! iterative byte scanner walks the top-level structure (strings, escapes, nesting
 //! depth as a counter), cuts out each array element's bytes (capped), and hands them
 //! to the shared JSON record parser. A broken or unterminated top level is rejected
-//! once, and reading stops.
+//! once, and reading stops. If nothing read was a JSON object (only structure errors
+//! or elements that are not objects), the input holds nothing recognisable
+//! (`unrecognised`); an empty array or page is fine.
 
 use std::io::{self, BufRead};
 
 use super::detect::is_ws;
 use super::record::{json_item, reject};
 use super::source::{Replay, fill};
+use super::unrecognised::{Seen, Unrecognised};
 use super::validate::Validator;
 use crate::model::{Item, Locator, MAX_RAW_BYTES};
 
@@ -45,6 +48,9 @@ pub(crate) struct JsonParser {
     elem: Vec<u8>,
     overflow: bool,
     elem_len: u64,
+    /// The element just read was a JSON object.
+    object: bool,
+    seen: Seen,
 }
 
 /// Whether any of the 8 bytes in `w` is `"`, `\\` or a newline (SWAR zero-byte test).
@@ -79,7 +85,14 @@ impl JsonParser {
             elem: Vec::new(),
             overflow: false,
             elem_len: 0,
+            object: false,
+            seen: Seen::default(),
         }
+    }
+
+    /// At the end of the input: whether nothing in it was recognisable.
+    pub(crate) fn unrecognised(&self) -> Option<Unrecognised> {
+        self.seen.verdict()
     }
 
     #[cfg(test)]
@@ -245,7 +258,11 @@ impl JsonParser {
 
     pub(crate) fn next_item(&mut self, v: &mut Validator) -> Option<io::Result<Item>> {
         match self.step(v) {
-            Ok(item) => item.map(Ok),
+            Ok(item) => item.map(|item| {
+                let object = std::mem::take(&mut self.object);
+                self.seen.note(&item, object);
+                Ok(item)
+            }),
             Err(e) => {
                 self.st = St::Done;
                 Some(Err(e))
@@ -493,7 +510,9 @@ impl JsonParser {
             );
             return Ok(reject(at, None, reason, &self.elem));
         }
-        Ok(json_item(&self.elem, at, v))
+        let (item, object) = json_item(&self.elem, at, v);
+        self.object = object;
+        Ok(item)
     }
 }
 

@@ -3,28 +3,26 @@
 //!
 //! Layers, bottom up: `source` (count + SHA-256 the raw bytes, gunzip, replay what
 //! detection peeked), `detect` (which shape), one parser per shape (`ndjson`, `json`,
-//! `csv_rows`), `wire` (the typed borrowed form of a record) and `validate` (the rules).
+//! `csv_rows`), `wire` (the typed borrowed form of a record), `validate` (the rules) and
+//! `unrecognised` (when a whole input holds nothing that is call data).
 //! A bad record is an `Item::Rejected` and reading goes on; only I/O and decompression
-//! failures are `Err`, after which the iterator ends.
+//! failures, and an input in which nothing can be recognised as call data (see
+//! `unrecognised` for the rule), are `Err`, after which the iterator ends. An input of
+//! nothing but whitespace is `Shape::Empty` (`FileReader::is_empty`) and yields nothing.
 
 mod csv_rows;
 mod detect;
 mod json;
 mod ndjson;
-mod numbers;
+pub mod numbers;
 mod record;
 mod source;
+mod unrecognised;
 mod validate;
 mod wire;
 
 #[cfg(test)]
-mod perf;
-#[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_csv;
-#[cfg(test)]
-mod tests_json;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -114,8 +112,8 @@ impl ReaderOptions {
     }
 }
 
-/// A failure that stops reading the file (I/O, broken gzip); records already yielded
-/// must not be committed.
+/// A failure that stops reading the file (I/O, broken gzip, nothing recognisable in it);
+/// records already yielded must not be committed.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct ReadError {
@@ -129,6 +127,18 @@ enum Parser {
     Csv(Box<csv_rows::CsvParser>),
 }
 
+impl Parser {
+    /// At the end of the input: whether nothing in it was recognisable.
+    fn unrecognised(&self) -> Option<unrecognised::Unrecognised> {
+        match self {
+            Parser::Empty => None,
+            Parser::Ndjson(p) => p.unrecognised(),
+            Parser::Json(p) => p.unrecognised(),
+            Parser::Csv(p) => p.unrecognised(),
+        }
+    }
+}
+
 /// A streaming reader over one input.
 pub struct FileReader {
     name: String,
@@ -136,6 +146,8 @@ pub struct FileReader {
     raw: source::Raw,
     total: Option<u64>,
     shape: Shape,
+    /// The input's first bytes, to say what it looked like if nothing is recognised.
+    head: Vec<u8>,
     parser: Parser,
     validator: validate::Validator,
     done: bool,
@@ -185,6 +197,7 @@ impl FileReader {
         let (decoded, gz) = source::decoded(raw.clone(), gz_name).map_err(|e| fail(gz_name, e))?;
         let (shape, src) =
             detect::detect(decoded, opts.format, MAX_RECORD_BYTES).map_err(|e| fail(gz, e))?;
+        let head = unrecognised::head(src.peeked());
         let parser = match shape {
             Shape::Empty => Parser::Empty,
             Shape::NdjsonCalls | Shape::NdjsonEvents => {
@@ -201,6 +214,7 @@ impl FileReader {
             raw,
             total,
             shape,
+            head,
             parser,
             validator,
             done: false,
@@ -209,6 +223,12 @@ impl FileReader {
 
     pub fn shape(&self) -> Shape {
         self.shape
+    }
+
+    /// Whether the input is empty: no bytes, or only whitespace (and a BOM), after any
+    /// gzip decoding. Known from the start; such an input yields no item and no error.
+    pub fn is_empty(&self) -> bool {
+        self.shape == Shape::Empty
     }
 
     /// Raw bytes consumed so far (compressed bytes for .gz), for progress.
@@ -267,7 +287,14 @@ impl Iterator for FileReader {
             }
             None => {
                 self.done = true;
+                let refused = self.parser.unrecognised();
                 self.parser = Parser::Empty;
+                if let Some(why) = refused {
+                    let what = unrecognised::message(&why, &self.head, MAX_RECORD_BYTES);
+                    return Some(Err(ReadError {
+                        message: format!("{}: {what}", self.name),
+                    }));
+                }
                 // The parser may stop before the end (after a JSON array, or a broken
                 // one): hash the rest so the digest covers the whole input.
                 self.raw

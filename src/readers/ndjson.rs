@@ -1,10 +1,13 @@
 //! NDJSON: one call object or webhook event per line, read with a hard per-line cap.
 //! A longer line becomes one reject and the rest of it is skipped without buffering.
+//! Lines that are not JSON objects are rejects; if no line at all is one, the input
+//! holds nothing recognisable (`unrecognised`).
 
 use std::io::{self, BufRead, Read};
 
 use super::record::{json_item, reject};
 use super::source::{Replay, fill};
+use super::unrecognised::{Seen, Unrecognised};
 use super::validate::Validator;
 use crate::model::{Item, Locator};
 
@@ -17,6 +20,7 @@ pub(crate) struct NdjsonParser {
     line_no: u64,
     ordinal: u64,
     buf: Vec<u8>,
+    seen: Seen,
 }
 
 impl NdjsonParser {
@@ -27,7 +31,13 @@ impl NdjsonParser {
             line_no: 0,
             ordinal: 0,
             buf: Vec::with_capacity(8 * 1024),
+            seen: Seen::default(),
         }
+    }
+
+    /// At the end of the input: whether nothing in it was recognisable.
+    pub(crate) fn unrecognised(&self) -> Option<Unrecognised> {
+        self.seen.verdict()
     }
 
     #[cfg(test)]
@@ -36,12 +46,20 @@ impl NdjsonParser {
     }
 
     pub(crate) fn next_item(&mut self, v: &mut Validator) -> Option<io::Result<Item>> {
+        Some(self.next_record(v)?.map(|(item, object)| {
+            self.seen.note(&item, object);
+            item
+        }))
+    }
+
+    /// The next line's item, and whether the line was a JSON object.
+    fn next_record(&mut self, v: &mut Validator) -> Option<io::Result<(Item, bool)>> {
         loop {
             if self.buf.capacity() > KEEP_BUF_BYTES {
                 self.buf = Vec::with_capacity(8 * 1024);
             }
             match self.next_in_place(v) {
-                Ok(InPlace::Item(item)) => return Some(Ok(item)),
+                Ok(InPlace::Item(item, object)) => return Some(Ok((item, object))),
                 Ok(InPlace::Blank) => continue,
                 Ok(InPlace::NotWhole) => {}
                 Err(e) => return Some(Err(e)),
@@ -76,7 +94,7 @@ impl NdjsonParser {
                     "record longer than {} bytes ({total} bytes); line skipped",
                     self.cap
                 );
-                return Some(Ok(reject(at, None, reason, &self.buf)));
+                return Some(Ok((reject(at, None, reason, &self.buf), false)));
             }
             let mut line = self.buf.as_slice();
             while let Some((last, rest)) = line.split_last()
@@ -116,7 +134,8 @@ impl NdjsonParser {
                 line: Some(self.line_no),
                 record: self.ordinal,
             };
-            InPlace::Item(json_item(line, at, v))
+            let (item, object) = json_item(line, at, v);
+            InPlace::Item(item, object)
         };
         self.src.consume(end + 1);
         Ok(got)
@@ -125,7 +144,8 @@ impl NdjsonParser {
 
 /// What `next_in_place` found.
 enum InPlace {
-    Item(Item),
+    /// A line's item, and whether the line was a JSON object.
+    Item(Item, bool),
     Blank,
     /// No whole line in the buffer (or one over the cap): read it the copying way.
     NotWhole,

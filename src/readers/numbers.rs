@@ -9,11 +9,13 @@ use std::sync::{Mutex, OnceLock};
 
 use phonenumber::country::Id;
 
+use crate::error::{Error, Result};
+
 /// The caches are cleared when they grow past this many entries.
 pub(crate) const NUMBER_CACHE_MAX: usize = 100_000;
 /// Longer strings are not phone numbers: rejected without parsing or caching, which
 /// also bounds the caches' memory.
-const MAX_NUMBER_BYTES: usize = 64;
+pub(crate) const MAX_NUMBER_BYTES: usize = 64;
 
 /// The verdict on one number string.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,15 +88,6 @@ where
     c
 }
 
-/// Empties the process-wide cache (timing checks measure a cold start).
-#[cfg(test)]
-pub(crate) fn clear_shared_cache() {
-    shared_numbers()
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clear();
-}
-
 /// `normalise` through the process-wide cache (the lock is not held while parsing).
 fn shared_normalise(region: Id, raw: &str) -> NumCheck {
     let key = (region, raw.to_owned());
@@ -142,6 +135,25 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
     }
 }
 
+/// A number a person typed (a flag, not a record), as stored: in E.164 when phonenumber
+/// can parse it (national formats read in `default_region`, a region code such as `US`),
+/// else `+digits` as it is; anything else is a usage error.
+pub fn normalize_number(default_region: &str, s: &str) -> Result<String> {
+    let s = s.trim();
+    let region = default_region.parse::<Id>().ok();
+    match phonenumber::parse(region, s) {
+        Ok(n) => Ok(n.format().mode(phonenumber::Mode::E164).to_string()),
+        Err(_)
+            if s.starts_with('+') && s.len() > 2 && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(s.to_string())
+        }
+        Err(e) => Err(Error::Usage(format!(
+            "{s:?} is not a phone number ({e}); give it in E.164, e.g. +14155550100"
+        ))),
+    }
+}
+
 /// `+` then 8 to 15 digits, the first not 0.
 pub(crate) fn is_e164(s: &str) -> bool {
     let Some(digits) = s.strip_prefix('+') else {
@@ -178,6 +190,25 @@ mod tests {
             assert_eq!(normalise(us, bad), NumCheck::Bad, "{bad:?}");
         }
         assert!(is_e164("+12345678") && !is_e164("+1234567") && !is_e164("+1234567890123456"));
+    }
+
+    #[test]
+    fn typed_numbers_come_back_in_e164_or_are_refused() {
+        assert_eq!(
+            normalize_number("US", " (415) 555-0123 ").unwrap(),
+            "+14155550123"
+        );
+        assert_eq!(
+            normalize_number("GB", "07911 123456").unwrap(),
+            "+447911123456"
+        );
+        assert_eq!(normalize_number("US", "+999").unwrap(), "+999");
+        for bad in ["call me", "+", "+1x"] {
+            assert!(
+                matches!(normalize_number("US", bad), Err(Error::Usage(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -50,8 +50,10 @@ fn json_kind(first: u8) -> &'static str {
 }
 
 /// One JSON record (an NDJSON line or an array element): UTF-8 check, object check,
-/// typed parse, validation.
-pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> Item {
+/// typed parse, validation. The flag says whether the record was a JSON object at all
+/// (whatever validation said of it): a file of records none of which is one holds
+/// nothing recognisable (see `unrecognised`).
+pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> (Item, bool) {
     // SIMD validation (simdutf8): the whole record is checked, at a fraction of the cost
     // of `std::str::from_utf8`, with the same error position.
     let text = match simdutf8::compat::from_utf8(bytes) {
@@ -61,7 +63,7 @@ pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> Item {
                 "record is not valid UTF-8 (bad byte at offset {})",
                 e.valid_up_to()
             );
-            return reject(at, None, reason, bytes);
+            return (reject(at, None, reason, bytes), false);
         }
     };
     let first = text
@@ -74,11 +76,11 @@ pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> Item {
             Ok(_) => format!("record is {}, not a JSON object", json_kind(first)),
             Err(e) => format!("invalid JSON: {e}"),
         };
-        return reject(at, None, reason, bytes);
+        return (reject(at, None, reason, bytes), false);
     }
     match serde_json::from_str::<Wire>(text) {
-        Ok(w) => item(v.check_record(&w, false), at, bytes),
-        Err(e) => reject(at, None, format!("invalid JSON: {e}"), bytes),
+        Ok(w) => (item(v.check_record(&w, false), at, bytes), true),
+        Err(e) => (reject(at, None, format!("invalid JSON: {e}"), bytes), false),
     }
 }
 

@@ -214,6 +214,11 @@ impl Replay {
     pub(crate) fn new(prefix: Vec<u8>, pos: usize, inner: Box<dyn BufRead + Send>) -> Replay {
         Replay { prefix, pos, inner }
     }
+
+    /// The peeked bytes not yet replayed (all of them before reading starts).
+    pub(crate) fn peeked(&self) -> &[u8] {
+        self.prefix.get(self.pos..).unwrap_or_default()
+    }
 }
 
 impl Read for Replay {

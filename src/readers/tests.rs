@@ -1,5 +1,8 @@
 //! Reader tests across shapes: detection, NDJSON, webhook events, v2 arrays, v3 pages,
-//! gzip, hashing and the reject kinds. CSV has its own file (`tests_csv.rs`).
+//! gzip, hashing and the reject kinds; CSV files and JSON arrays in their own files.
+
+mod csv_files;
+mod json_arrays;
 
 use std::io::{self, Read, Write};
 
@@ -9,11 +12,11 @@ use super::*;
 use crate::model::{Item, Locator, Reject, SkipReason};
 
 /// 2026-11-20T12:00:00Z
-pub(super) const NOW: i64 = 1_795_176_000_000;
+const NOW: i64 = 1_795_176_000_000;
 /// 2026-11-20T10:00:00Z
-pub(super) const T0: i64 = 1_795_168_800_000;
+const T0: i64 = 1_795_168_800_000;
 
-pub(super) fn opts(format: InputFormat) -> ReaderOptions {
+fn opts(format: InputFormat) -> ReaderOptions {
     ReaderOptions {
         format,
         default_region: "US".into(),
@@ -23,7 +26,7 @@ pub(super) fn opts(format: InputFormat) -> ReaderOptions {
     }
 }
 
-pub(super) fn read_all(input: &[u8], format: InputFormat) -> (Shape, Vec<Item>) {
+fn read_all(input: &[u8], format: InputFormat) -> (Shape, Vec<Item>) {
     let r = FileReader::from_reader(
         "test",
         Box::new(io::Cursor::new(input.to_vec())),
@@ -32,6 +35,26 @@ pub(super) fn read_all(input: &[u8], format: InputFormat) -> (Shape, Vec<Item>) 
     .unwrap();
     let shape = r.shape();
     (shape, r.map(|i| i.unwrap()).collect())
+}
+
+/// Reads everything: the items, and the message of the error that ended reading, if any.
+pub(super) fn read_to_end(input: &[u8], format: InputFormat) -> (Shape, Vec<Item>, Option<String>) {
+    let r = FileReader::from_reader(
+        "calls.json",
+        Box::new(io::Cursor::new(input.to_vec())),
+        &opts(format),
+    )
+    .unwrap();
+    let shape = r.shape();
+    let (mut items, mut error) = (Vec::new(), None);
+    for i in r {
+        assert!(error.is_none(), "an item after an error");
+        match i {
+            Ok(item) => items.push(item),
+            Err(e) => error = Some(e.message),
+        }
+    }
+    (shape, items, error)
 }
 
 pub(super) fn calls(items: &[Item]) -> Vec<(&str, &Locator)> {
@@ -47,7 +70,7 @@ pub(super) fn calls(items: &[Item]) -> Vec<(&str, &Locator)> {
         .collect()
 }
 
-pub(super) fn rejects(items: &[Item]) -> Vec<&Reject> {
+fn rejects(items: &[Item]) -> Vec<&Reject> {
     items
         .iter()
         .filter_map(|i| {
@@ -60,7 +83,7 @@ pub(super) fn rejects(items: &[Item]) -> Vec<&Reject> {
         .collect()
 }
 
-pub(super) fn call(id: &str) -> String {
+fn call(id: &str) -> String {
     format!(
         r#"{{"call_id":"{id}","call_type":"phone_call","direction":"outbound","from_number":"+14155550123","to_number":"+12125551234","start_timestamp":{T0},"end_timestamp":{},"disconnection_reason":"user_hangup","transcript":"Agent: hi\nUser: bye","metadata":{{"k":[1,{{"d":null}}]}}}}"#,
         T0 + 30_000
@@ -200,7 +223,7 @@ fn every_reject_kind_in_ndjson() {
         call("x"),                                          // 3 fine
         r#"{"call_id":"s"}"#.to_string(),                   // 4 no numbers: skipped
         r#"{"from_number":"+14155550123"}"#.to_string(),    // 5 missing call_id
-        call("n").replace("+12125551234", "not a number"),  // 6 bad number
+        call("n").replace("+12125551234", "not a number"),  // 6 bad lead number: kept, flagged
         call("t").replace(&format!(":{T0},"), ":\"abc\","), // 7 bad timestamp
         call("e").replace(&format!(":{},", T0 + 30_000), &format!(":{},", T0 - 1)), // 8 end < start
         call("d").replace("\"call_id\"", "\"duration_ms\":-5,\"call_id\""), // 9 negative duration
@@ -224,7 +247,16 @@ fn every_reject_kind_in_ndjson() {
     assert!(matches!(items[2], Item::Call(..)));
     assert!(matches!(items[3], Item::Skipped(SkipReason::NoNumbers, _)));
     assert_eq!(r(4).0.as_deref(), Some("call_id"));
-    assert_eq!(r(5).0.as_deref(), Some("to_number"));
+    let Item::Call(c, _) = &items[5] else {
+        panic!("{:?}", items[5])
+    };
+    assert_eq!(
+        (c.other_number.as_str(), c.number_flags),
+        (
+            "not a number",
+            crate::model::number_flags::OTHER_NUMBER_UNKNOWN_RANGE
+        )
+    );
     assert_eq!(r(6).0.as_deref(), Some("start_timestamp"));
     assert_eq!(
         r(6).1,
@@ -487,4 +519,156 @@ fn empty_and_odd_files() {
         "{}",
         e.message
     );
+}
+
+/// The message a garbage input fails with (it must fail, whatever the format).
+fn refused(input: &[u8], format: InputFormat) -> String {
+    let (_, _, error) = read_to_end(input, format);
+    error.unwrap_or_else(|| panic!("not refused: {:?}", String::from_utf8_lossy(input)))
+}
+
+#[test]
+fn an_html_page_is_refused_as_a_whole() {
+    let page = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n\
+        <body><h1>502 Bad Gateway</h1>, nginx</body></html>\n";
+    for format in [
+        InputFormat::Auto,
+        InputFormat::Json,
+        InputFormat::Ndjson,
+        InputFormat::Csv,
+    ] {
+        let msg = refused(page, format);
+        assert_eq!(
+            msg,
+            "calls.json: no call records recognised: it looks like an HTML page \
+             (starts with `<!DOCTYPE html>`)",
+            "{format:?}"
+        );
+    }
+}
+
+#[test]
+fn plain_text_is_refused_as_a_whole() {
+    for format in [
+        InputFormat::Auto,
+        InputFormat::Json,
+        InputFormat::Ndjson,
+        InputFormat::Csv,
+    ] {
+        assert_eq!(
+            refused(b"zzzz\n", format),
+            "calls.json: no call records recognised: it is plain text, not JSON or CSV \
+             (starts with `zzzz`)",
+            "{format:?}"
+        );
+    }
+    assert!(refused(b"\x00\x01binary\xff", InputFormat::Auto).contains("binary data"));
+}
+
+#[test]
+fn a_huge_single_line_of_garbage_is_refused_without_buffering_it() {
+    // Read as CSV (the header is cut at the record cap) and as NDJSON (the line is skipped).
+    let len = MAX_RECORD_BYTES as u64 + (4 << 20);
+    let input = Huge {
+        left: len,
+        tail: io::Cursor::new(Vec::new()),
+    };
+    let mut r =
+        FileReader::from_reader("big.json", Box::new(input), &opts(InputFormat::Auto)).unwrap();
+    let Some(Err(e)) = r.next() else {
+        panic!("expected a refusal")
+    };
+    assert!(
+        e.message.starts_with(
+            "big.json: no call records recognised: its first line is longer than the 16 MiB \
+             record limit and is not JSON or a CSV header (starts with `aaaa"
+        ),
+        "{}",
+        e.message
+    );
+    assert!(r.next().is_none());
+    let mut input = b"{".to_vec();
+    input.resize(len as usize, b'a');
+    let (_, items, error) = read_to_end(&input, InputFormat::Auto);
+    assert_eq!(rejects(&items).len(), 1);
+    let msg = error.expect("refused");
+    assert!(
+        msg.starts_with(
+            "calls.json: no call records recognised: its only record (line 1) could not be \
+             read as a JSON object: record longer than 16777216 bytes (20971520 bytes)"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn empty_inputs_are_empty_whatever_their_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(b" \n\n").unwrap();
+    let gz_of_blanks = enc.finish().unwrap();
+    let cases = ["calls.ndjson", "calls.json", "calls.csv"]
+        .into_iter()
+        .flat_map(|name| {
+            [&b""[..], b"  \r\n\t\n", b"\xEF\xBB\xBF\n"].map(|content| (name, content.to_vec()))
+        })
+        .chain([
+            ("calls.ndjson.gz", Vec::new()),
+            ("calls.ndjson.gz", gz_of_blanks),
+        ]);
+    for (name, content) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &content).unwrap();
+        for format in [
+            InputFormat::Auto,
+            InputFormat::Ndjson,
+            InputFormat::Json,
+            InputFormat::Csv,
+        ] {
+            let r = FileReader::open(&path, &opts(format)).unwrap();
+            assert!(r.is_empty(), "{name} {content:?} {format:?}");
+            assert_eq!(r.shape(), Shape::Empty);
+            assert_eq!(r.map(Result::unwrap).count(), 0);
+        }
+    }
+    let (shape, items, error) = read_to_end(b"[]", InputFormat::Auto);
+    assert_eq!((shape, items.len(), error), (Shape::V2Array, 0, None));
+    let r = FileReader::from_reader(
+        "x",
+        Box::new(io::Cursor::new(b"[]".to_vec())),
+        &opts(InputFormat::Auto),
+    )
+    .unwrap();
+    assert!(!r.is_empty());
+}
+
+#[test]
+fn json_with_no_object_at_all_is_refused_but_some_garbage_among_calls_is_not() {
+    // Every line garbage: its rejects come first, then the refusal.
+    let (_, items, error) = read_to_end(b"{broken\n{also broken\n", InputFormat::Auto);
+    assert_eq!(rejects(&items).len(), 2);
+    let msg = error.expect("refused");
+    assert!(
+        msg.starts_with(
+            "calls.json: no call records recognised: none of its 2 records could be read as a \
+             JSON object; the first (line 1): invalid JSON: "
+        ),
+        "{msg}"
+    );
+    let (_, _, error) = read_to_end(b"[1, \"a\", null]", InputFormat::Auto);
+    assert!(error.expect("refused").contains("none of its 3 records"));
+    let (_, _, error) = read_to_end(br#"{"has_more":false}"#, InputFormat::Json);
+    assert!(error.expect("refused").contains("no \"items\" array"));
+    // Garbage among good lines: rejects, as before. An object that fails validation is
+    // still a recognised record.
+    let input = format!("zzzz\n{}\n[1]\n", call("a"));
+    let (_, items, error) = read_to_end(input.as_bytes(), InputFormat::Ndjson);
+    assert_eq!(
+        (calls(&items).len(), rejects(&items).len(), error),
+        (1, 2, None)
+    );
+    let (_, items, error) = read_to_end(br#"{"call_id":"x"}"#, InputFormat::Auto);
+    assert_eq!((items.len(), error), (1, None));
+    let (_, items, error) = read_to_end(br#"{"items":[],"has_more":false}"#, InputFormat::Auto);
+    assert_eq!((items.len(), error), (0, None));
 }

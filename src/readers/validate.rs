@@ -8,7 +8,11 @@
 //! - `call_analysis` is advisory: a wrong type there (`in_voicemail: "maybe"`) makes
 //!   that one field absent instead of rejecting the whole call.
 //! - `disconnection_reason` values are kept as they are, known or not.
-//! - Numbers: see `numbers` (normalised to E.164, unknown ranges kept and flagged).
+//! - Numbers: see `numbers` (normalised to E.164, unknown ranges kept and flagged). Only
+//!   our own number must be valid: the other party's (`to_number` outbound,
+//!   `from_number` inbound) that is not a usable phone number is kept as given (trimmed,
+//!   at most 64 bytes; empty if not text) and flagged `OTHER_NUMBER_UNKNOWN_RANGE`, so
+//!   an odd lead number does not cost our number the attempt.
 
 use std::borrow::Cow;
 
@@ -152,31 +156,16 @@ impl Validator {
                 )
             })?,
         };
-        let from = number_text(&w.from_number, "from_number")?;
-        let to = number_text(&w.to_number, "to_number")?;
-        let ((ours, ours_field), (other, other_field)) = match direction {
-            Direction::Outbound => ((from, "from_number"), (to, "to_number")),
-            Direction::Inbound => ((to, "to_number"), (from, "from_number")),
+        let ((ours, ours_field), other) = match direction {
+            Direction::Outbound => ((&w.from_number, "from_number"), &w.to_number),
+            Direction::Inbound => ((&w.to_number, "to_number"), &w.from_number),
         };
-        let Some(ours) = ours else {
+        let Some(ours) = number_text(ours, ours_field)? else {
             return Ok(Verdict::Skip(SkipReason::NoNumbers));
         };
         let mut flags = 0;
-        let our_number = self.normalised(
-            &ours,
-            ours_field,
-            number_flags::OUR_NUMBER_UNKNOWN_RANGE,
-            &mut flags,
-        )?;
-        let other_number = match other {
-            Some(o) => self.normalised(
-                &o,
-                other_field,
-                number_flags::OTHER_NUMBER_UNKNOWN_RANGE,
-                &mut flags,
-            )?,
-            None => Text::default(),
-        };
+        let our_number = self.our_number(&ours, ours_field, &mut flags)?;
+        let other_number = self.other_number(other, &mut flags);
 
         let start_ms = self.moment(&w.start_timestamp, "start_timestamp", iso)?;
         let end_ms = self.moment(&w.end_timestamp, "end_timestamp", iso)?;
@@ -240,26 +229,21 @@ impl Validator {
         })))
     }
 
-    fn normalised(
+    /// Our own number: it must be a phone number (E.164, or national in the default
+    /// region).
+    fn our_number(
         &mut self,
         raw: &str,
         field: &'static str,
-        flag: i64,
         flags: &mut i64,
     ) -> Result<Text, Problem> {
-        // The other party (a lead) is nearly always a new number, and a metadata lookup costs
-        // more than the rest of the record: an already-E.164 lead is taken on its form alone.
-        // Our own caller numbers (few, cached) always get the full libphonenumber check.
-        if flag == number_flags::OTHER_NUMBER_UNKNOWN_RANGE && super::numbers::is_e164(raw) {
-            return Ok(Text::from(raw));
-        }
         match self.numbers.check(raw) {
             NumCheck::Ok {
                 e164,
                 unknown_range,
             } => {
                 if unknown_range {
-                    *flags |= flag;
+                    *flags |= number_flags::OUR_NUMBER_UNKNOWN_RANGE;
                 }
                 Ok(e164)
             }
@@ -270,6 +254,44 @@ impl Validator {
                     show(raw)
                 ),
             )),
+        }
+    }
+
+    /// The other party's number: normalised when it is a phone number; otherwise kept
+    /// as given (bounded) and flagged. Absent is empty.
+    fn other_number(&mut self, v: &Val<'_>, flags: &mut i64) -> Text {
+        let raw = match number_text(v, "other") {
+            Ok(Some(raw)) => raw,
+            Ok(None) => return Text::default(),
+            Err(_) => {
+                *flags |= number_flags::OTHER_NUMBER_UNKNOWN_RANGE;
+                return Text::default();
+            }
+        };
+        // The other party (a lead) is nearly always a new number, and a metadata lookup costs
+        // more than the rest of the record: an already-E.164 lead is taken on its form alone.
+        // Our own caller numbers (few, cached) always get the full libphonenumber check.
+        if super::numbers::is_e164(&raw) {
+            return Text::from(raw.as_ref());
+        }
+        match self.numbers.check(&raw) {
+            NumCheck::Ok {
+                e164,
+                unknown_range,
+            } => {
+                if unknown_range {
+                    *flags |= number_flags::OTHER_NUMBER_UNKNOWN_RANGE;
+                }
+                e164
+            }
+            NumCheck::Bad => {
+                *flags |= number_flags::OTHER_NUMBER_UNKNOWN_RANGE;
+                let mut end = raw.len().min(super::numbers::MAX_NUMBER_BYTES);
+                while !raw.is_char_boundary(end) {
+                    end -= 1;
+                }
+                Text::from(raw.get(..end).unwrap_or_default())
+            }
         }
     }
 
@@ -429,5 +451,4 @@ fn analysis(a: &Analysis<'_>) -> (Option<bool>, Option<Text>, Option<bool>) {
 }
 
 #[cfg(test)]
-#[path = "validate_tests.rs"]
 mod tests;

@@ -1,8 +1,14 @@
 //! Printing: tables for people, CSV and JSON for machines. Data goes to stdout; this
 //! module never decides what to compute, only how it looks.
 
+pub mod evaluation;
+pub mod help;
+pub mod listings;
+pub mod maintenance;
+pub mod number;
 pub mod progress;
 pub mod run_summary;
+pub mod scores;
 pub mod views;
 
 use std::io::Write;
@@ -11,8 +17,15 @@ use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-use crate::cli::Format;
 use crate::error::{Error, Result};
+
+/// How results are shown: a table for people, CSV or JSON for machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
 
 /// Rows of text with a header, rendered as a table or CSV.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -48,15 +61,16 @@ impl Table {
     /// CSV with a header row; cells that a spreadsheet would run as a formula are defused.
     pub fn write_csv(&self, out: impl Write) -> Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        let io = |e: csv::Error| Error::Other(format!("writing CSV: {e}"));
-        w.write_record(&self.headers).map_err(io)?;
+        let csv_error = |e: csv::Error| match e.into_kind() {
+            csv::ErrorKind::Io(e) => io(e),
+            other => Error::Other(format!("writing CSV: {other:?}")),
+        };
+        w.write_record(&self.headers).map_err(csv_error)?;
         for r in &self.rows {
             w.write_record(r.iter().map(|c| defuse_formula(c).into_owned()))
-                .map_err(io)?;
+                .map_err(csv_error)?;
         }
-        w.flush()
-            .map_err(|e| Error::Other(format!("writing CSV: {e}")))?;
-        Ok(())
+        w.flush().map_err(io)
     }
 }
 
@@ -76,29 +90,52 @@ pub fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Writes `value` as pretty JSON plus a newline.
 pub fn write_json<T: Serialize + ?Sized>(mut out: impl Write, value: &T) -> Result<()> {
-    serde_json::to_writer_pretty(&mut out, value)
-        .map_err(|e| Error::Other(format!("writing JSON: {e}")))?;
-    writeln!(out).map_err(|e| Error::Other(format!("writing JSON: {e}")))?;
-    Ok(())
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| match e.io_error_kind() {
+        Some(kind) => io(kind.into()),
+        None => Error::Other(format!("writing JSON: {e}")),
+    })?;
+    writeln!(out).map_err(io)
 }
 
-/// Prints rows in the chosen format to stdout: `table` and `json_value` are two views of
-/// the same data.
-pub fn emit<T: Serialize + ?Sized>(format: Format, table: &Table, json_value: &T) -> Result<()> {
+/// Writes rows in the chosen format: `table` and `json_value` are two views of the same data.
+pub fn write_rows<T: Serialize + ?Sized>(
+    out: &mut dyn Write,
+    format: Format,
+    table: &Table,
+    json_value: &T,
+) -> Result<()> {
+    match format {
+        Format::Table => writeln!(out, "{}", table.render()).map_err(io),
+        Format::Csv => table.write_csv(out),
+        Format::Json => write_json(out, json_value),
+    }
+}
+
+/// Prints rows in the chosen format to stdout (see `write_rows`).
+pub fn emit<T: Serialize + ?Sized>(
+    format: impl Into<Format>,
+    table: &Table,
+    json_value: &T,
+) -> Result<()> {
+    to_stdout(|out| write_rows(out, format.into(), table, json_value))
+}
+
+/// Runs `write` on stdout and flushes. A reader that went away (`| head`) ends the
+/// output as [`Error::StdoutClosed`], which `main` turns into a quiet exit, never a panic.
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let r = match format {
-        Format::Table => {
-            writeln!(out, "{}", table.render()).map_err(|e| Error::Other(e.to_string()))
-        }
-        Format::Csv => table.write_csv(&mut out),
-        Format::Json => write_json(&mut out, json_value),
-    };
-    match r {
-        // A closed pipe (`| head`) is not an error worth reporting.
-        Err(Error::Other(m)) if m.contains("Broken pipe") => Ok(()),
-        other => other,
-    }
+    write(&mut out).and_then(|()| out.flush().map_err(io))
+}
+
+/// A failed write to the output: a closed pipe becomes [`Error::StdoutClosed`].
+fn io(e: std::io::Error) -> Error {
+    Error::from_stdout(e)
+}
+
+/// Writes bytes to stdout and flushes (see [`to_stdout`]).
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    to_stdout(|out| out.write_all(bytes).map_err(io))
 }
 
 #[cfg(test)]

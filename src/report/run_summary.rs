@@ -2,18 +2,9 @@
 //! for scripts) on stdout, and on stderr the failed inputs as they happen and a pointer to
 //! the records kept aside.
 
-use std::io::Write;
-
-use crate::error::{Error, Result};
-use crate::report::{views, write_json};
+use crate::error::Result;
+use crate::report::{Format, emit, views, write_json};
 use crate::store::ingest::RunOutcome;
-
-/// How the summary is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SummaryFormat {
-    Table,
-    Json,
-}
 
 /// Reports an input that failed and was rolled back (always shown, even with `-q`).
 pub fn input_failed(message: &str) {
@@ -21,17 +12,17 @@ pub fn input_failed(message: &str) {
 }
 
 /// Prints the summary of a finished run; `say` gets the notice about rejects.
-pub fn print(outcome: &RunOutcome, format: SummaryFormat, say: &dyn Fn(&str)) -> Result<()> {
+pub fn print(outcome: &RunOutcome, format: Format, say: &dyn Fn(&str)) -> Result<()> {
     let totals = &outcome.totals;
     match format {
-        SummaryFormat::Table => print_table(&views::summary(totals, outcome.pages).render())?,
-        SummaryFormat::Json => {
+        Format::Json => {
             let mut v = serde_json::to_value(totals).unwrap_or_default();
             if let (Some(p), Some(o)) = (outcome.pages, v.as_object_mut()) {
                 o.insert("pages".into(), p.into());
             }
             write_json(std::io::stdout().lock(), &v)?;
         }
+        f => emit(f, &views::summary(totals, outcome.pages), &())?,
     }
     if totals.rejected > 0 {
         say(&format!(
@@ -40,12 +31,4 @@ pub fn print(outcome: &RunOutcome, format: SummaryFormat, say: &dyn Fn(&str)) ->
         ));
     }
     Ok(())
-}
-
-/// Writes a rendered table to stdout; a closed pipe (`| head`) is not an error.
-fn print_table(rendered: &str) -> Result<()> {
-    match writeln!(std::io::stdout().lock(), "{rendered}") {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| Error::Other(e.to_string())),
-    }
 }

@@ -1,6 +1,7 @@
 //! The tables each command shows, built from store rows and assessments.
 
-use crate::health::score::Assessment;
+use crate::health::assessment::Assessment;
+use crate::health::components::FIELDS;
 use crate::report::Table;
 use crate::store::{BurstRow, RejectRow, RunFileRow, RunRow, RunTotals};
 use crate::time::rfc3339;
@@ -131,41 +132,37 @@ fn reasons_cell(reasons: &[String], full: bool) -> String {
     }
 }
 
-/// Columns of `risky` (CSV and table): the contract's first six, then the components.
-/// With `full_reasons` false (tables), long reason lists are shortened.
+/// Columns of `risky` (CSV and table): the contract's first six, then every component
+/// (`components::FIELDS`), then attempts. With `full_reasons` false (tables), long reason
+/// lists are shortened.
 pub fn assessments(rows: &[&Assessment], full_reasons: bool) -> Table {
-    let mut t = Table::new(&[
+    let mut headers = vec![
         "number",
         "score",
         "level",
         "action",
         "rest_until",
         "reasons",
-        "flags",
-        "failures",
-        "bursts",
-        "engagement",
-        "pacing",
-        "evidence",
-        "attempts",
-    ]);
+    ];
+    headers.extend(FIELDS.iter().map(|f| f.name));
+    headers.push("attempts");
+    let mut t = Table::new(&headers);
     for a in rows {
-        let c = &a.components;
-        t.push(vec![
+        let mut row = vec![
             a.number.clone(),
             format!("{:.1}", a.score),
             a.level.as_str().to_string(),
             a.action.as_str().to_string(),
             a.rest_until.clone().unwrap_or_default(),
             reasons_cell(&a.reasons, full_reasons),
-            format!("{:.1}", c.flags),
-            format!("{:.1}", c.failures),
-            format!("{:.1}", c.bursts),
-            format!("{:.1}", c.engagement),
-            format!("{:.1}", c.pacing),
-            format!("{:.1}", c.evidence),
-            a.attempts.to_string(),
-        ]);
+        ];
+        row.extend(
+            FIELDS
+                .iter()
+                .map(|f| format!("{:.1}", (f.value)(&a.components))),
+        );
+        row.push(a.attempts.to_string());
+        t.push(row);
     }
     t
 }
@@ -206,4 +203,70 @@ pub fn bursts(rows: &[BurstRow]) -> Table {
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::assessment::{Action, Components, Level, Metrics};
+    use crate::report::{Format, write_rows};
+
+    /// An assessment whose components all differ, so a column showing the wrong one fails.
+    fn assessment() -> Assessment {
+        Assessment {
+            number: "+14155550100".into(),
+            score: 42.0,
+            level: Level::Elevated,
+            action: Action::Monitor,
+            rest_until: None,
+            rest_cause: None,
+            components: Components {
+                flags: 1.5,
+                failures: 2.5,
+                bursts: 3.5,
+                engagement: 4.5,
+                pacing: 5.5,
+                evidence: 6.5,
+                trend: 7.5,
+            },
+            reasons: vec!["because".into()],
+            attempts: 9,
+            metrics: Metrics::default(),
+        }
+    }
+
+    fn written(format: Format, rows: &[&Assessment]) -> String {
+        let mut out = Vec::new();
+        write_rows(&mut out, format, &assessments(rows, true), rows).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_component_is_in_risky_csv_and_json() {
+        let a = assessment();
+        let csv = written(Format::Csv, &[&a]);
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let json: serde_json::Value = serde_json::from_str(&written(Format::Json, &[&a])).unwrap();
+        let components = json[0]["components"].as_object().unwrap();
+        assert_eq!(components.len(), FIELDS.len(), "{components:?}");
+        for f in FIELDS {
+            let want = (f.value)(&a.components);
+            let i = header.iter().position(|h| *h == f.name);
+            let i = i.unwrap_or_else(|| panic!("{} not in {header:?}", f.name));
+            assert_eq!(row[i], format!("{want:.1}"), "{}", f.name);
+            assert_eq!(components[f.name].as_f64(), Some(want), "{}", f.name);
+        }
+    }
+
+    #[test]
+    fn the_list_follows_the_json_order() {
+        let json = serde_json::to_string(&assessment().components).unwrap();
+        let at: Vec<usize> = FIELDS
+            .iter()
+            .map(|f| json.find(&format!("\"{}\":", f.name)).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+    }
 }

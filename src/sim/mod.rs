@@ -45,8 +45,6 @@ mod write;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_write;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -35,9 +35,8 @@ impl WriteLock {
             .truncate(false)
             .mode(0o600)
             .open(&path)
-            .map_err(|e| Error::Database {
-                path: db.display().to_string(),
-                message: format!("cannot open lock file {}: {e}", path.display()),
+            .map_err(|e| {
+                Error::database(db, format!("cannot open lock file {}: {e}", path.display()))
             })?;
         let started = Instant::now();
         let mut told = false;
@@ -63,10 +62,10 @@ impl WriteLock {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(TryLockError::Error(e)) => {
-                    return Err(Error::Database {
-                        path: db.display().to_string(),
-                        message: format!("cannot lock {}: {e}", path.display()),
-                    });
+                    return Err(Error::database(
+                        db,
+                        format!("cannot lock {}: {e}", path.display()),
+                    ));
                 }
             }
         }

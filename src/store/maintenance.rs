@@ -44,7 +44,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Store::wrap_at(&path, e))?;
+            .map_err(|e| Error::from(e).at_db(&path))?;
         let deleted = tx.execute("DELETE FROM calls WHERE placed_ms < ?1", [horizon])?;
         tx.execute(
             "DELETE FROM call_overflow WHERE call NOT IN (SELECT rowid FROM calls)",
@@ -91,9 +91,9 @@ impl Store {
             .tempfile_in(dir)
             .map_err(|e| fail(format!("cannot create a file in {}: {e}", dir.display())))?;
         {
-            let mut dst = Connection::open(tmp.path()).map_err(|e| fail(e.to_string()))?;
+            let mut dst = Connection::open(tmp.path()).map_err(|e| Error::from(e).at_db(dest))?;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|e| Error::from(e).at_db(dest))?;
             backup
                 .step(-1)
                 .map_err(|e| fail(format!("backup failed: {e}")))?;
@@ -116,7 +116,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Store::wrap_at(&path, e))?;
+            .map_err(|e| Error::from(e).at_db(&path))?;
         tx.execute("DELETE FROM number_hourly WHERE hour >= ?1", [horizon_hour])?;
         tx.execute("DELETE FROM bursts WHERE start_ms >= ?1", [horizon])?;
         let cols = HourCounts::FIELDS.join(", ");

@@ -1,13 +1,18 @@
 //! All SQL lives here: opening the database privately, migrations, the write lock,
 //! loading records, and the queries that feed analytics and reports.
 
+pub mod assess;
+pub mod freshness;
 pub mod ingest;
 mod keys;
 mod load;
 mod lock;
 mod maintenance;
 mod marks;
+pub mod outbox;
+pub mod pool;
 mod query;
+#[allow(unsafe_code)]
 mod raw_statement;
 mod rollups;
 mod runs;
@@ -15,6 +20,7 @@ mod runs;
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
@@ -23,6 +29,7 @@ use crate::error::{Error, Result};
 
 pub use load::{FileCounts, LoadSettings};
 pub use lock::WriteLock;
+pub use maintenance::{CheckReport, PruneOutcome};
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
 
@@ -34,6 +41,9 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_fleet_hourly.sql"),
     include_str!("../../sql/0003_call_keys.sql"),
+    include_str!("../../sql/0004_scores_trend.sql"),
+    include_str!("../../sql/0005_outbox.sql"),
+    include_str!("../../sql/0006_pool.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -45,6 +55,15 @@ pub fn schema_version() -> i64 {
     MIGRATION_SQL.len() as i64
 }
 
+/// Where a database path came from, which decides whether its directory may be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbLocation {
+    /// The per-user default: numhealth's own data directory, created (0700) when missing.
+    Default,
+    /// Chosen by the user (`--db`, `NUMHEALTH_DB`): a missing directory is an error.
+    Given,
+}
+
 /// An open database.
 pub struct Store {
     pub(crate) conn: Connection,
@@ -52,81 +71,78 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens for writing, creating the file (mode 0600) and applying migrations.
-    /// `create_parent` creates a missing parent directory (0700): only for the default path.
+    /// The way writing commands open a database: checks its directory (creating a missing
+    /// default one, 0700), takes the write lock (waiting up to `lock_timeout`, telling
+    /// `on_wait` once), then opens the file (created 0600) and applies migrations.
+    pub fn open_writer(
+        path: &Path,
+        location: DbLocation,
+        lock_timeout: Duration,
+        on_wait: impl FnMut(&str),
+    ) -> Result<(WriteLock, Store)> {
+        ensure_directory(path, location)?;
+        let lock = WriteLock::acquire(path, lock_timeout, on_wait)?;
+        let store = Store::open_file_rw(path)?;
+        Ok((lock, store))
+    }
+
+    /// Opens for writing without the write lock, for a database no other run writes (a
+    /// scratch database, tests). `create_parent`: a missing directory is created as for
+    /// `DbLocation::Default`.
     pub fn open_rw(path: &Path, create_parent: bool) -> Result<Store> {
-        let shown = path.display().to_string();
-        let db_err = |message: String| Error::Database {
-            path: shown.clone(),
-            message,
+        let location = if create_parent {
+            DbLocation::Default
+        } else {
+            DbLocation::Given
         };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-            && !parent.exists()
-        {
-            if create_parent {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(parent)
-                    .map_err(|e| {
-                        db_err(format!("cannot create directory {}: {e}", parent.display()))
-                    })?;
-            } else {
-                return Err(db_err(format!(
-                    "directory {} does not exist; create it or choose another --db",
-                    parent.display()
-                )));
-            }
-        }
+        ensure_directory(path, location)?;
+        Store::open_file_rw(path)
+    }
+
+    /// Opens the file for writing (created 0600) in a directory that exists.
+    fn open_file_rw(path: &Path) -> Result<Store> {
         // Create the file ourselves so it is private from the first byte.
         OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(path)
-            .map_err(|e| db_err(format!("cannot open for writing: {e}")))?;
+            .map_err(|e| Error::database(path, format!("cannot open for writing: {e}")))?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| db_err(e.to_string()))?;
+        .map_err(|e| Error::from(e).at_db(path))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
         };
         // Refuse a newer database before anything writes to it (even the switch to WAL).
-        store.configure(false).map_err(|e| db_err(e.to_string()))?;
+        store.configure(false).map_err(|e| store.wrap(e))?;
         store.refuse_newer()?;
-        store.configure(true).map_err(|e| db_err(e.to_string()))?;
+        store.configure(true).map_err(|e| store.wrap(e))?;
         store.migrate()?;
         Ok(store)
     }
 
     /// Opens an existing database for reading; a missing file is a clear error.
     pub fn open_ro(path: &Path) -> Result<Store> {
-        let shown = path.display().to_string();
         if !path.exists() {
-            return Err(Error::Database {
-                path: shown,
-                message: "no database here yet; run `numhealth ingest FILE` (or `pull`) first, or pass --db".into(),
-            });
+            return Err(Error::database(
+                path,
+                "no database here yet; run `numhealth ingest FILE` (or `pull`) first, or pass --db",
+            ));
         }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| Error::Database {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| Error::from(e).at_db(path))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
         };
-        store.configure(false).map_err(|e| Error::Database {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
+        store.configure(false).map_err(|e| store.wrap(e))?;
         let version = store.user_version()?;
         if version != schema_version() {
             let hint = if version > schema_version() {
@@ -134,13 +150,10 @@ impl Store {
             } else {
                 "run any writing command (e.g. `numhealth score`) to upgrade it"
             };
-            return Err(Error::Database {
-                path: shown,
-                message: format!(
-                    "schema version {version}, this numhealth reads {}: {hint}",
-                    schema_version()
-                ),
-            });
+            return Err(store.db_error(format!(
+                "schema version {version}, this numhealth reads {}: {hint}",
+                schema_version()
+            )));
         }
         Ok(store)
     }
@@ -162,19 +175,18 @@ impl Store {
         self.conn.pragma_update(None, "temp_store", "FILE")?;
         marks::register(&self.conn)?;
         keys::register(&self.conn)?;
+        pool::register(&self.conn)?;
         Ok(())
     }
 
     fn user_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.wrap(e))
     }
 
     fn refuse_newer(&self) -> Result<()> {
-        let version = self
-            .user_version()
-            .map_err(|e| self.db_error(e.to_string()))?;
+        let version = self.user_version()?;
         if version > schema_version() {
             return Err(self.db_error(format!(
                 "schema version {version} is newer than this numhealth knows ({}); it was left untouched: upgrade numhealth",
@@ -195,24 +207,19 @@ impl Store {
         &self.path
     }
 
+    /// A second, read-only connection to the same database, for a reader on another thread.
+    pub fn open_twin(&self) -> Result<Store> {
+        Store::open_ro(&self.path)
+    }
+
+    /// A failure of this database, said in words.
     pub(crate) fn db_error(&self, message: String) -> Error {
-        Error::Database {
-            path: self.path.display().to_string(),
-            message,
-        }
+        Error::database(&self.path, message)
     }
 
-    /// Wraps a SQLite error with the database path.
-    pub(crate) fn wrap_at(path: &Path, e: rusqlite::Error) -> Error {
-        Error::Database {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        }
-    }
-
-    /// Wraps a SQLite error with the database path.
+    /// A SQLite error on this database, kept as the error's source.
     pub(crate) fn wrap(&self, e: rusqlite::Error) -> Error {
-        self.db_error(e.to_string())
+        Error::from(e).at_db(&self.path)
     }
 
     /// Runs a query and maps every row, wrapping SQLite errors with the database path.
@@ -245,6 +252,36 @@ impl Store {
             )
             .map(|_| ())
             .map_err(|e| self.wrap(e))
+    }
+}
+
+/// Makes sure the directory `path` goes in exists: a missing one is created (0700, with
+/// any missing parents) for the default location, and an error for a given path.
+fn ensure_directory(path: &Path, location: DbLocation) -> Result<()> {
+    let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if dir.exists() {
+        return Ok(());
+    }
+    match location {
+        DbLocation::Default => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| {
+                Error::database(
+                    path,
+                    format!("cannot create directory {}: {e}", dir.display()),
+                )
+            }),
+        DbLocation::Given => Err(Error::database(
+            path,
+            format!(
+                "directory {} does not exist; create it or choose another --db",
+                dir.display()
+            ),
+        )),
     }
 }
 
@@ -321,5 +358,51 @@ mod tests {
         let err = Store::open_rw(&p, false).err().unwrap().to_string();
         assert!(err.contains("does not exist"), "{err}");
         assert!(Store::open_rw(&p, true).is_ok());
+    }
+
+    #[test]
+    fn a_writer_creates_only_the_default_directory_privately() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("data/numhealth/n.db");
+        let open = |at| Store::open_writer(&p, at, std::time::Duration::ZERO, |_| {});
+        // A given path's missing directory is refused before the lock file is made.
+        let err = open(DbLocation::Given).err().unwrap().to_string();
+        assert!(
+            err.contains("does not exist") && err.contains(&p.display().to_string()),
+            "{err}"
+        );
+        assert!(!dir.path().join("data").exists());
+        let (lock, store) = open(DbLocation::Default).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(p.parent().unwrap()), 0o700);
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(mode(&p.with_extension("db.lock")), 0o600);
+        assert_eq!(store.user_version().unwrap(), schema_version());
+        // The lock is held: a second writer is refused.
+        let second = open(DbLocation::Default).err().unwrap();
+        assert_eq!(second.exit_code(), crate::error::exit::LOCKED);
+        drop((lock, store));
+        assert!(open(DbLocation::Given).is_ok());
+    }
+
+    #[test]
+    fn sqlite_errors_name_the_database_and_keep_their_source() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("n.db");
+        let s = Store::open_rw(&p, false).unwrap();
+        let err = s
+            .query_rows("SELECT x FROM nowhere", [], |r| r.get::<_, i64>(0))
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!("database {}: no such table: nowhere", p.display())
+        );
+        assert!(
+            err.source()
+                .is_some_and(|e| e.downcast_ref::<rusqlite::Error>().is_some())
+        );
     }
 }

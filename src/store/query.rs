@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::health::bursts::Burst;
 use crate::health::rollup::HOUR_MS;
 use crate::health::score::{Assessment, FleetHours, NumberHistory};
@@ -52,7 +52,7 @@ pub struct ScoreHistoryRow {
 
 /// The 18 counters starting at column `first` of a raw statement's current row (scoring
 /// reads millions of these).
-fn counts_at(q: &RawStatement, first: i32) -> HourCounts {
+fn counts_at(q: &RawStatement<'_>, first: i32) -> HourCounts {
     let mut a = [0i64; 18];
     for (i, x) in (first..).zip(a.iter_mut()) {
         *x = q.column_int(i);
@@ -125,8 +125,7 @@ impl Store {
         );
         // Millions of rows of 20 columns: read through the C API (`raw_statement`), which
         // costs a fifth less than rusqlite's checked row access.
-        // SAFETY: dropped at the end of this function, before the connection.
-        let mut q = unsafe { RawStatement::prepare(&self.conn, &sql) }.map_err(|e| self.wrap(e))?;
+        let mut q = RawStatement::prepare(&self.conn, &sql).map_err(|e| self.wrap(e))?;
         let mut more = q
             .start(&[end.into(), scan.only.into()])
             .map_err(|e| self.wrap(e))?;
@@ -201,8 +200,7 @@ impl Store {
             "SELECT hour, {} FROM fleet_hourly WHERE hour >= ?1 AND hour < ?2",
             HourCounts::FIELDS.join(", ")
         );
-        // SAFETY: dropped at the end of this function, before the connection.
-        let mut q = unsafe { RawStatement::prepare(&self.conn, &sql) }.map_err(|e| self.wrap(e))?;
+        let mut q = RawStatement::prepare(&self.conn, &sql).map_err(|e| self.wrap(e))?;
         let mut out = BTreeMap::new();
         let mut more = q
             .start(&[start.into(), end.into()])
@@ -245,39 +243,39 @@ impl Store {
         settings: &str,
         results: &[Assessment],
     ) -> Result<i64> {
+        use crate::health::components::FIELDS;
+        use rusqlite::ToSql;
+
         let path = self.path().to_path_buf();
         let tx = self
             .conn
             .transaction()
-            .map_err(|e| Store::wrap_at(&path, e))?;
+            .map_err(|e| Error::from(e).at_db(&path))?;
         tx.execute(
             "INSERT INTO score_runs (as_of_ms, created_ms, numbers, settings) VALUES (?1, ?2, ?3, ?4)",
             params![as_of_ms, created_ms, results.len() as i64, settings],
         )?;
         let run_id = tx.last_insert_rowid();
         {
-            let mut ins = tx.prepare(
-                "INSERT INTO scores (run_id, number, score, level, action, rest_until, flags, failures, bursts, engagement, \
-                 pacing, evidence, attempts, reasons) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
+            // One column per score component, named as the list names them.
+            let mut columns = vec!["run_id", "number", "score", "level", "action", "rest_until"];
+            columns.extend(FIELDS.iter().map(|f| f.name));
+            columns.extend(["attempts", "reasons"]);
+            let slots: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+            let mut ins = tx.prepare(&format!(
+                "INSERT INTO scores ({}) VALUES ({})",
+                columns.join(", "),
+                slots.join(", ")
+            ))?;
             for a in results {
-                let c = &a.components;
-                ins.execute(params![
-                    run_id,
-                    a.number,
-                    a.score,
-                    a.level.as_str(),
-                    a.action.as_str(),
-                    a.rest_until,
-                    c.flags,
-                    c.failures,
-                    c.bursts,
-                    c.engagement,
-                    c.pacing,
-                    c.evidence,
-                    a.attempts,
-                    serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into())
-                ])?;
+                let components = FIELDS.map(|f| (f.value)(&a.components));
+                let reasons = serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into());
+                let (level, action) = (a.level.as_str(), a.action.as_str());
+                let mut values: Vec<&dyn ToSql> =
+                    vec![&run_id, &a.number, &a.score, &level, &action, &a.rest_until];
+                values.extend(components.iter().map(|v| v as &dyn ToSql));
+                values.extend([&a.attempts as &dyn ToSql, &reasons]);
+                ins.execute(values.as_slice())?;
             }
         }
         tx.commit()?;

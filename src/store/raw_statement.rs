@@ -5,8 +5,15 @@
 //! and the bindings are cleared before `execute` returns, so SQLite never keeps a
 //! pointer into our strings. `start`/`advance` read rows the same way for `score`, whose
 //! millions of rollup rows cost a fifth more through rusqlite's checked row access.
+//!
+//! Every `unsafe` block of the crate is in this module. What makes them sound: a
+//! `RawStatement<'conn>` borrows its `Connection` for `'conn`, so the connection cannot be
+//! closed, dropped or moved while the statement lives, and the statement is finalized in
+//! `Drop`; raw pointers make it neither `Send` nor `Sync`, so it stays on the thread that
+//! uses the connection; text bound without a copy is unbound before `execute` returns.
 
 use std::ffi::{CStr, c_char, c_int};
+use std::marker::PhantomData;
 use std::ptr;
 
 use rusqlite::{Connection, ffi};
@@ -44,20 +51,20 @@ impl From<bool> for Param<'_> {
     }
 }
 
-/// A prepared statement owned outside rusqlite's statement cache.
-pub(crate) struct RawStatement {
+/// A prepared statement owned outside rusqlite's statement cache, finalized on drop. It
+/// borrows the connection it was prepared on, so it cannot outlive it.
+pub(crate) struct RawStatement<'conn> {
     db: *mut ffi::sqlite3,
     stmt: *mut ffi::sqlite3_stmt,
+    conn: PhantomData<&'conn Connection>,
 }
 
-impl RawStatement {
-    /// Prepares `sql` (one statement) on `conn`.
-    ///
-    /// # Safety
-    /// The statement must be dropped before `conn` is closed (a connection with an
-    /// unfinalized statement cannot close), and used only on the thread that uses `conn`.
-    pub(crate) unsafe fn prepare(conn: &Connection, sql: &str) -> rusqlite::Result<RawStatement> {
-        // SAFETY: the handle is only used while `conn` is open (the caller's contract).
+impl<'conn> RawStatement<'conn> {
+    /// Prepares `sql` (one statement) on `conn` (a `Transaction` derefs to its connection).
+    pub(crate) fn prepare(conn: &'conn Connection, sql: &str) -> rusqlite::Result<Self> {
+        // SAFETY: the handle is used only to prepare, run and finalize this statement and
+        // to read its errors, never to close the connection, and only while `conn` is
+        // borrowed (`'conn`), hence open, on the thread that holds the borrow.
         let db = unsafe { conn.handle() };
         let len = c_int::try_from(sql.len()).map_err(|_| rusqlite::Error::InvalidQuery)?;
         let mut stmt = ptr::null_mut();
@@ -73,11 +80,16 @@ impl RawStatement {
             )
         };
         if rc != ffi::SQLITE_OK || stmt.is_null() {
-            // SAFETY: finalizing a null pointer is a no-op.
+            // SAFETY: `stmt` is null or a statement nobody else holds; finalizing null is a
+            // no-op. `db` is open (borrowed above).
             unsafe { ffi::sqlite3_finalize(stmt) };
             return Err(error(db, rc));
         }
-        Ok(RawStatement { db, stmt })
+        Ok(RawStatement {
+            db,
+            stmt,
+            conn: PhantomData,
+        })
     }
 
     /// Binds `params` to `?1..`, runs the statement to completion and returns the rows it
@@ -89,7 +101,7 @@ impl RawStatement {
             if self.advance()? {
                 return Err(rusqlite::Error::ExecuteReturnedResults);
             }
-            // SAFETY: `db` is open (the `prepare` contract).
+            // SAFETY: `db` is open for `'conn`.
             let changes = unsafe { ffi::sqlite3_changes64(self.db) };
             Ok(usize::try_from(changes).unwrap_or_default())
         });
@@ -98,7 +110,7 @@ impl RawStatement {
     }
 }
 
-impl RawStatement {
+impl RawStatement<'_> {
     /// Binds `params` and steps to the first row; then `column_*` read it and `advance`
     /// moves on. Returns false when there is no row. Call `finish` when done (the next
     /// `start` also does).
@@ -111,7 +123,8 @@ impl RawStatement {
 
     /// Steps to the next row; false at the end.
     pub(crate) fn advance(&mut self) -> rusqlite::Result<bool> {
-        // SAFETY: a live, fully bound statement.
+        // SAFETY: `stmt` is live (finalized only in `Drop`) and every parameter is bound
+        // (`bind` checks the count); text bound in place outlives this step (`bind`).
         match unsafe { ffi::sqlite3_step(self.stmt) } {
             ffi::SQLITE_ROW => Ok(true),
             ffi::SQLITE_DONE => Ok(false),
@@ -121,14 +134,16 @@ impl RawStatement {
 
     /// Column `i` of the current row as an integer (NULL reads 0, as SQLite converts).
     pub(crate) fn column_int(&self, i: c_int) -> i64 {
-        // SAFETY: on a row; SQLite bounds-checks `i` (out of range reads 0).
+        // SAFETY: `stmt` is live; SQLite bounds-checks `i` and reads 0 off a row or out of
+        // range.
         unsafe { ffi::sqlite3_column_int64(self.stmt, i) }
     }
 
     /// Column `i` of the current row as text, valid until the next step.
     pub(crate) fn column_text(&self, i: c_int) -> &str {
-        // SAFETY: on a row; the pointer and length describe the column's text, which stays
-        // valid until the statement moves (which needs `&mut self`, ending this borrow).
+        // SAFETY: `stmt` is live; the pointer and length describe the column's text (null
+        // off a row), which stays valid until the statement steps, resets or is finalized,
+        // all of which need `&mut self` and so end the borrow this returns.
         unsafe {
             let p = ffi::sqlite3_column_text(self.stmt, i);
             let n = ffi::sqlite3_column_bytes(self.stmt, i);
@@ -142,7 +157,7 @@ impl RawStatement {
 
     /// Resets the statement after reading rows.
     pub(crate) fn finish(&mut self) {
-        // SAFETY: reset and clear are always allowed on a live statement.
+        // SAFETY: `stmt` is live; reset and clear are allowed in any state.
         unsafe {
             ffi::sqlite3_reset(self.stmt);
             ffi::sqlite3_clear_bindings(self.stmt);
@@ -150,11 +165,11 @@ impl RawStatement {
     }
 }
 
-impl RawStatement {
+impl RawStatement<'_> {
     /// Binds `params` to `?1..` (all of them must be given); text is copied by SQLite
     /// with `copy_text`, else bound in place (`SQLITE_STATIC`).
     fn bind(&mut self, params: &[Param<'_>], copy_text: bool) -> rusqlite::Result<()> {
-        // SAFETY: `stmt` is live for the life of `self`.
+        // SAFETY: `stmt` is live (finalized only in `Drop`).
         let expected = unsafe { ffi::sqlite3_bind_parameter_count(self.stmt) };
         if usize::try_from(expected).ok() != Some(params.len()) {
             return Err(rusqlite::Error::InvalidParameterCount(
@@ -168,8 +183,11 @@ impl RawStatement {
             ffi::SQLITE_STATIC()
         };
         for (i, p) in (1..).zip(params) {
-            // SAFETY: index within 1..=count; text is valid UTF-8, copied (TRANSIENT) or
-            // outliving its use by the callers' contract (STATIC).
+            // SAFETY: `stmt` is live and `i` within 1..=count. Pointers and lengths come from
+            // slices. Text is UTF-8 (`&str`) and either copied (TRANSIENT) or bound in place
+            // (STATIC) only by `execute`, whose `params` outlive its step and which clears
+            // the bindings before returning. Blobs are always copied; an empty one points at
+            // a live one-byte array, so SQLite binds an empty blob rather than NULL.
             let rc = unsafe {
                 match *p {
                     Param::Null => ffi::sqlite3_bind_null(self.stmt, i),
@@ -204,16 +222,18 @@ impl RawStatement {
     }
 }
 
-impl Drop for RawStatement {
+impl Drop for RawStatement<'_> {
     fn drop(&mut self) {
-        // SAFETY: `stmt` was prepared on `db`, which is still open (the `prepare` contract).
+        // SAFETY: `stmt` was prepared on `db`, which is open for `'conn`, and is finalized
+        // only here, once.
         unsafe { ffi::sqlite3_finalize(self.stmt) };
     }
 }
 
 /// The connection's error for result code `rc`, as rusqlite reports it.
 fn error(db: *mut ffi::sqlite3, rc: c_int) -> rusqlite::Error {
-    // SAFETY: `db` is an open connection; the message is copied before any other call.
+    // SAFETY: callers pass the open connection of a live statement; the message is copied
+    // before any other call on `db` could change it.
     let (code, message) = unsafe {
         let msg = ffi::sqlite3_errmsg(db);
         let text = (!msg.is_null()).then(|| CStr::from_ptr(msg).to_string_lossy().into_owned());
@@ -232,13 +252,10 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (a TEXT NOT NULL, b INTEGER, c TEXT, UNIQUE (a))")
             .unwrap();
-        // SAFETY: dropped at the end of this test, before `conn`.
-        let mut st = unsafe {
-            RawStatement::prepare(
-                &conn,
-                "INSERT INTO t VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            )
-        }
+        let mut st = RawStatement::prepare(
+            &conn,
+            "INSERT INTO t VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        )
         .unwrap();
         let owned = String::from("first");
         assert_eq!(
@@ -277,10 +294,8 @@ mod tests {
         ));
         drop(st);
         // Reading rows: integers, text, NULL as 0, and the end.
-        // SAFETY: dropped before `conn`.
         let mut q =
-            unsafe { RawStatement::prepare(&conn, "SELECT a, b FROM t WHERE a >= ?1 ORDER BY a") }
-                .unwrap();
+            RawStatement::prepare(&conn, "SELECT a, b FROM t WHERE a >= ?1 ORDER BY a").unwrap();
         let mut got = Vec::new();
         let mut more = q.start(&["first".into()]).unwrap();
         while more {

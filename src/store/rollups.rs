@@ -231,8 +231,7 @@ impl Writing {
     /// one); returns true once everything, `fleet_hourly` included, is written.
     pub(crate) fn step(&mut self, tx: &Connection, rows: usize) -> Result<bool> {
         // Through the C API: 22 parameters a row, hundreds of thousands of rows a day.
-        // SAFETY: dropped at the end of this call, before the connection closes.
-        let mut number_upsert = unsafe { RawStatement::prepare(tx, &number_upsert_sql()) }?;
+        let mut number_upsert = RawStatement::prepare(tx, &number_upsert_sql())?;
         let mut number_drop = tx.prepare_cached(&drop_empty_sql(
             "number_hourly",
             "number = ?1 AND hour = ?2",

@@ -22,9 +22,9 @@ mod tests;
 
 /// An open per-file transaction. Dropping it without `finish` rolls everything back.
 pub struct FileLoad<'a> {
-    /// The call insert and update, declared before `tx` so they are finalized first.
-    pub(super) insert: RawStatement,
-    pub(super) update: RawStatement,
+    /// The call insert and update, on the connection `tx` runs on.
+    pub(super) insert: RawStatement<'a>,
+    pub(super) update: RawStatement<'a>,
     pub(super) tx: Transaction<'a>,
     pub(super) run_id: i64,
     pub(super) ordinal: i64,
@@ -55,23 +55,16 @@ impl Store {
         settings: &LoadSettings,
     ) -> Result<FileLoad<'_>> {
         let pruned_before = self.pruned_before()?;
-        let path = self.path().display().to_string();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| crate::error::Error::Database {
-                path,
-                message: e.to_string(),
-            })?;
+        // The transaction and the statements share one borrow of the connection, held for
+        // the load's life. `&mut self` keeps anyone else from opening a transaction on it.
+        let conn = &self.conn;
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.wrap(e))?;
         let index = CallIndex::open(&tx)?;
-        // SAFETY: both are fields of the load, dropped before its transaction ends, and
-        // the transaction borrows the connection for the load's whole life.
-        let (insert, update) = unsafe {
-            (
-                RawStatement::prepare(&tx, &INSERT_CALL)?,
-                RawStatement::prepare(&tx, UPDATE_CALL)?,
-            )
-        };
+        let (insert, update) = (
+            RawStatement::prepare(conn, &INSERT_CALL)?,
+            RawStatement::prepare(conn, UPDATE_CALL)?,
+        );
         Ok(FileLoad {
             insert,
             update,

@@ -1,10 +1,11 @@
 //! Checks that the files `write_fleet` and `write_flat_csv` produce are complete and
-//! readable, that the fast JSON encoder matches serde_json, and (ignored) a timing run.
+//! readable, and that the fast JSON encoder matches serde_json. (Its speed is measured by
+//! `cargo bench --bench throughput`, see BENCHMARKS.md.)
 
 use std::collections::HashSet;
 
-use super::tests::params;
-use super::*;
+use super::params;
+use crate::sim::*;
 
 #[test]
 fn write_fleet_produces_every_shape() {
@@ -209,55 +210,4 @@ fn full_objects_are_realistic_in_size() {
     });
     let avg = bytes / n;
     assert!((1_300..2_600).contains(&avg), "{avg} bytes per object");
-}
-
-/// Timing run, writing `calls.ndjson` with full objects:
-/// `cargo test --release --lib sim::tests::speed -- --ignored --nocapture`.
-/// `SIM_NUMBERS`, `SIM_DAYS`, `SIM_CPD` and `SIM_DIR` (e.g. /dev/shm/x) override the defaults.
-#[test]
-#[ignore]
-fn speed() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = std::env::var("SIM_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| tmp.path().to_path_buf());
-    let p = SimParams {
-        full_objects: true,
-        ..params(
-            42,
-            env("SIM_NUMBERS", 13_000) as usize,
-            env("SIM_DAYS", 14) as i64,
-            env("SIM_CPD", 5) as u32,
-        )
-    };
-    let t = std::time::Instant::now();
-    let mut n = 0u64;
-    generate(&p, &mut |_| n += 1);
-    let gen_secs = t.elapsed().as_secs_f64();
-    let t = std::time::Instant::now();
-    let mut bytes = 0usize;
-    let mut buf = Vec::with_capacity(1 << 16);
-    generate(&p, &mut |c| {
-        buf.clear();
-        c.write_json(&mut buf);
-        bytes += buf.len() + 1;
-    });
-    let ser_secs = t.elapsed().as_secs_f64();
-    let t = std::time::Instant::now();
-    let s = write_fleet(&p, &dir, true).unwrap();
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "{n} calls ({:.0} bytes/call): generate {:.0} calls/s, +serialize {:.0} calls/s ({:.0} MB/s), write_fleet ndjson_only {:.0} calls/s ({secs:.1} s)",
-        bytes as f64 / n as f64,
-        n as f64 / gen_secs,
-        n as f64 / ser_secs,
-        bytes as f64 / ser_secs / 1e6,
-        s.calls as f64 / secs
-    );
 }

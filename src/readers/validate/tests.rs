@@ -8,10 +8,10 @@ const NOW: i64 = 1_795_176_000_000;
 /// 2026-11-20T10:00:00Z
 const T0: i64 = 1_795_168_800_000;
 
-fn validator() -> Validator {
+fn validator_in(region: &str) -> Validator {
     let opts = ReaderOptions {
         format: InputFormat::Auto,
-        default_region: "us".into(),
+        default_region: region.into(),
         now_ms: NOW,
         max_age_days: 365,
         max_duration_hours: 4,
@@ -19,9 +19,13 @@ fn validator() -> Validator {
     Validator::new(&opts).unwrap()
 }
 
-fn check(json: &str) -> Result<Verdict, Problem> {
+fn check_in(region: &str, json: &str) -> Result<Verdict, Problem> {
     let w: Wire = serde_json::from_str(json).unwrap();
-    validator().check_record(&w, false)
+    validator_in(region).check_record(&w, false)
+}
+
+fn check(json: &str) -> Result<Verdict, Problem> {
+    check_in("us", json)
 }
 
 fn call(json: &str) -> CallRecord {
@@ -164,15 +168,15 @@ fn numbers_normalised_flagged_or_rejected() {
     let c = call(r#"{"call_id":"c","from_number":14155550123}"#);
     assert_eq!(c.our_number, "+14155550123");
     let (field, reason) =
-        rejected(r#"{"call_id":"c","from_number":"+14155550123","to_number":"12345"}"#);
-    assert_eq!(field, "to_number");
+        rejected(r#"{"call_id":"c","from_number":"12345","to_number":"+12125551234"}"#);
+    assert_eq!(field, "from_number");
     assert_eq!(
         reason,
-        r#"to_number "12345" is not a valid phone number (expected E.164 like +14155550123)"#
+        r#"from_number "12345" is not a valid phone number (expected E.164 like +14155550123)"#
     );
     assert_eq!(
-        rejected(r#"{"call_id":"c","from_number":"call me"}"#).0,
-        "from_number"
+        rejected(r#"{"call_id":"c","direction":"inbound","from_number":"+12125551234","to_number":"call me"}"#).0,
+        "to_number"
     );
     assert_eq!(
         rejected(r#"{"call_id":"c","from_number":"+1415555012\u0000"}"#).0,
@@ -182,6 +186,59 @@ fn numbers_normalised_flagged_or_rejected() {
         rejected(r#"{"call_id":"c","from_number":true}"#).0,
         "from_number"
     );
+}
+
+#[test]
+fn an_unusable_other_party_number_is_kept_as_given_and_flagged() {
+    let flag = number_flags::OTHER_NUMBER_UNKNOWN_RANGE;
+    // A drama-range UK mobile (not a valid number) dialled from our valid London number.
+    let gb = |json: &str| match check_in("GB", json) {
+        Ok(Verdict::Call(c)) => *c,
+        other => panic!("expected a call from {json}: {other:?}"),
+    };
+    let c = gb(r#"{"call_id":"c","from_number":"020 7946 0000","to_number":"07700 900123"}"#);
+    assert_eq!(
+        (
+            c.our_number.as_str(),
+            c.other_number.as_str(),
+            c.number_flags
+        ),
+        ("+442079460000", "07700 900123", flag)
+    );
+    // Inbound: the caller is the other party.
+    let c = gb(
+        r#"{"call_id":"c","direction":"inbound","from_number":" 12345 ","to_number":"+442079460000"}"#,
+    );
+    assert_eq!(
+        (
+            c.our_number.as_str(),
+            c.other_number.as_str(),
+            c.number_flags
+        ),
+        ("+442079460000", "12345", flag)
+    );
+    // Kept bounded; not text at all: empty. Both flagged.
+    let long = "9".repeat(100);
+    let c = call(&format!(
+        r#"{{"call_id":"c","from_number":"+14155550123","to_number":"{long}"}}"#
+    ));
+    assert_eq!((c.other_number.len(), c.number_flags), (64, flag));
+    let c = call(r#"{"call_id":"c","from_number":"+14155550123","to_number":{"x":1}}"#);
+    assert_eq!((c.other_number.as_str(), c.number_flags), ("", flag));
+    // Absent stays empty and unflagged; our own number must still be valid.
+    let c = call(r#"{"call_id":"c","from_number":"+14155550123","to_number":null}"#);
+    assert_eq!((c.other_number.as_str(), c.number_flags), ("", 0));
+    let (field, _) = match check_in(
+        "GB",
+        r#"{"call_id":"c","from_number":"07700 900123","to_number":"020 7946 0000"}"#,
+    ) {
+        Err(Problem {
+            field: Some(f),
+            reason,
+        }) => (f, reason),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(field, "from_number");
 }
 
 #[test]

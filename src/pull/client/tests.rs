@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::backoff::Backoff;
-use super::client::{Client, ClientConfig, MAX_BAD_BODIES, PullError};
-use super::secret::ApiKey;
-use super::test_server::{Reply, Server};
+use super::{Client, ClientConfig, MAX_BAD_BODIES, PullError};
+use crate::pull::FetchedPage;
+use crate::pull::backoff::Backoff;
+use crate::pull::secret::ApiKey;
+use crate::pull::test_server::{Reply, Server};
 
 const KEY: &str = "sk-unit-test-SECRET-1234";
 
@@ -32,10 +33,7 @@ fn page_json(has_more: bool, key: Option<&str>) -> serde_json::Value {
 }
 
 /// Fetches with a logger that collects retry messages.
-fn fetch(
-    c: &Client,
-    body: &serde_json::Value,
-) -> (Result<super::FetchedPage, PullError>, Vec<String>) {
+fn fetch(c: &Client, body: &serde_json::Value) -> (Result<FetchedPage, PullError>, Vec<String>) {
     let said = RefCell::new(Vec::new());
     let r = c.fetch("page 1 of pull X", body, &|m| {
         said.borrow_mut().push(m.to_string())

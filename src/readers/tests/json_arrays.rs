@@ -3,9 +3,9 @@
 
 use std::io;
 
-use super::tests::{call, calls, opts, rejects};
-use super::*;
+use super::{call, calls, opts, rejects};
 use crate::model::Item;
+use crate::readers::*;
 
 /// Runs the JSON scanner with a small record cap.
 fn json_capped(input: &[u8], cap: usize) -> Vec<Item> {

@@ -3,9 +3,9 @@
 
 use std::io;
 
-use super::tests::{NOW, T0, calls, opts, read_all, rejects};
-use super::*;
+use super::{NOW, T0, calls, opts, read_all, read_to_end, rejects};
 use crate::model::{Item, Locator};
+use crate::readers::*;
 
 const HEADER: &str =
     "call_id,direction,from_number,to_number,start_timestamp,end_timestamp,disconnection_reason";
@@ -109,16 +109,31 @@ fn csv_quoted_newlines_ragged_rows_and_bad_utf8() {
 
 #[test]
 fn csv_header_missing_call_id_and_duplicates() {
-    let (_, items) = read_all(
-        b"id,from_number\nx,+14155550123\ny,+14155550123\n",
-        InputFormat::Csv,
+    // No call_id column: the whole file is refused at its header, no row is read.
+    for format in [InputFormat::Auto, InputFormat::Csv] {
+        let (shape, items, error) =
+            read_to_end(b"id,from_number\nx,+14155550123\ny,+14155550123\n", format);
+        assert_eq!((shape, items), (Shape::Csv, vec![]));
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "calls.json: the CSV header has no call_id column, so no row can be read \
+                 (header: `id,from_number`); expected columns named like the call object's \
+                 fields: call_id (required), direction, from_number, to_number, \
+                 start_timestamp, end_timestamp, duration_ms, disconnection_reason"
+            )
+        );
+    }
+    // A proper header with nothing but bad rows is not garbage: the rows are rejects.
+    let (_, items, error) = read_to_end(
+        b"call_id,from_number\nx,not a number\n,+14155550123\n",
+        InputFormat::Auto,
     );
+    assert_eq!(error, None);
     let r = rejects(&items);
-    assert_eq!(r.len(), 2);
-    assert!(
-        r.iter().all(
-            |r| r.field.as_deref() == Some("call_id") && r.reason.contains("no call_id column")
-        )
+    assert_eq!(
+        r.iter().map(|r| r.field.as_deref()).collect::<Vec<_>>(),
+        [Some("from_number"), Some("call_id")]
     );
     // Duplicate names: the first column wins.
     let (_, items) = read_all(

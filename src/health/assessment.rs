@@ -1,0 +1,143 @@
+//! The shared vocabulary of scoring: what scoring knows about a number and the fleet
+//! (`NumberHistory`, `FleetHours`) and the verdict it gives (`Assessment` with its
+//! `Level`, `Action`, `Components` and `Metrics`). Every other health module imports
+//! these from here, and nothing here imports them back.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::health::bursts::Burst;
+use crate::model::HourCounts;
+
+/// Everything scoring knows about one caller number, as of a moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberHistory {
+    pub number: String,
+    /// First hour (ms) the number placed or received a call, any time before as-of.
+    pub first_seen_ms: i64,
+    /// Hourly rollups inside the lookback window, sorted by hour (hours since epoch).
+    pub hours: Vec<(i64, HourCounts)>,
+    /// Bursts that started inside the lookback window, sorted by start.
+    pub bursts: Vec<Burst>,
+    /// The last hour (ms) with a `marked_as_spam`, any time before as-of.
+    pub last_spam_ms: Option<i64>,
+    /// The last hour (ms) with any reputation failure, any time before as-of.
+    pub last_reputation_ms: Option<i64>,
+}
+
+/// The whole fleet's counters per hour over the lookback window (all numbers summed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FleetHours {
+    pub hours: BTreeMap<i64, HourCounts>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    #[serde(rename = "insufficient_data")]
+    Insufficient,
+    Low,
+    Elevated,
+    High,
+    Critical,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Insufficient => "insufficient_data",
+            Level::Low => "low",
+            Level::Elevated => "elevated",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Keep,
+    Monitor,
+    Throttle,
+    Rest,
+    Retire,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Keep => "keep",
+            Action::Monitor => "monitor",
+            Action::Throttle => "throttle",
+            Action::Rest => "rest",
+            Action::Retire => "retire",
+        }
+    }
+}
+
+/// Named score components, each 0-100 before weighting. All but `evidence` are risks;
+/// `evidence` is the confidence that damps the score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Components {
+    pub flags: f64,
+    pub failures: f64,
+    pub bursts: f64,
+    pub engagement: f64,
+    pub pacing: f64,
+    pub evidence: f64,
+    /// Rising reputation-failure rate over the last days (CUSUM against the fleet).
+    pub trend: f64,
+}
+
+/// Figures behind the verdict, for reports (rates over the week window unless named).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Calls with an outcome that speaks to the number in the lookback (dialled, resolved,
+    /// not a telephony/destination fault, outside fleet-wide outage hours).
+    pub judged: i64,
+    /// dial_failed + user_declined + network_blocked over judged calls, last week.
+    pub failure_rate_7d: f64,
+    /// What the rest of the fleet's rates in the same hours predict for that.
+    pub fleet_failure_rate_7d: f64,
+    /// P(at least this many failures | fleet rate), for the window the failures component used.
+    pub failure_p: f64,
+    /// Human answers over judged calls, last week, and the fleet's in the same hours.
+    pub answer_rate_7d: f64,
+    pub fleet_answer_rate_7d: f64,
+    /// Counted marked_as_spam in the last week (fleet-wide anomaly hours set aside).
+    pub marked_as_spam_7d: i64,
+    /// What the rest of the fleet's spam rate in the same hours predicts for that count
+    /// (the reasons round it to "about N would be normal for this fleet").
+    pub expected_marked_as_spam_7d: f64,
+    /// Most calls in one UTC day and in one hour, last week.
+    pub peak_calls_per_day: i64,
+    pub peak_calls_per_hour: i64,
+    /// Bursts in the recent window.
+    pub bursts_recent: i64,
+    /// Hours set aside because the rest of the fleet failed or was marked at once.
+    pub set_aside_hours: i64,
+    /// The score from the reputation components alone (flags, failures, trend,
+    /// engagement), which decides a rest without flags.
+    pub reputation_score: f64,
+}
+
+/// The verdict on one number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub number: String,
+    pub score: f64,
+    pub level: Level,
+    pub action: Action,
+    /// Rest until this UTC date (YYYY-MM-DD), for `rest`.
+    pub rest_until: Option<String>,
+    /// Why, for `rest` and `retire` (not in reports: the pool policy reads it).
+    #[serde(skip)]
+    pub rest_cause: Option<crate::health::verdict::RestCause>,
+    pub components: Components,
+    pub reasons: Vec<String>,
+    /// Dialled attempts in the lookback window.
+    pub attempts: i64,
+    pub metrics: Metrics,
+}

@@ -1,0 +1,204 @@
+//! Calls allowed: the probation ramp's step at a moment, the caps a registry row allows
+//! (normal, ramped, throttled, none), and the calls a number has placed so far in its
+//! local day against them.
+
+use chrono_tz::Tz;
+
+use crate::health::rollup::HOUR_MS;
+use crate::model::HourCounts;
+use crate::pool::config::{RampStep, Rules};
+use crate::pool::status::{Caps, Entry, Status};
+use crate::pool::zone::local_date;
+
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// The ramp step in force `at_ms` for a ramp that started `since_ms`: its index and share.
+/// Index `ramp.len()` (share 1) is the full pace after the last step.
+pub fn ramp_step(ramp: &[RampStep], since_ms: i64, at_ms: i64) -> (usize, f64) {
+    let mut end_ms = since_ms;
+    for (i, s) in ramp.iter().enumerate() {
+        end_ms = end_ms.saturating_add(s.days.saturating_mul(DAY_MS));
+        if at_ms < end_ms {
+            return (i, s.share);
+        }
+    }
+    (ramp.len(), 1.0)
+}
+
+/// `share` of `normal`, rounded, at least one call.
+pub fn scale(normal: Caps, share: f64) -> Caps {
+    let f = |x: i64| ((x as f64 * share).round() as i64).max(1);
+    Caps {
+        daily: f(normal.daily),
+        hourly: f(normal.hourly),
+    }
+}
+
+/// Whether the row's throttle still holds at `at_ms` (without a new cause).
+pub fn throttle_holds(e: &Entry, at_ms: i64) -> bool {
+    e.throttled_until_ms.is_some_and(|t| t > at_ms)
+}
+
+/// The caps `e` allows at `at_ms`: none unless it may dial; its normal caps, scaled by the
+/// ramp step on probation; no more than the throttle share while `throttled`.
+pub fn caps_at(e: &Entry, at_ms: i64, throttled: bool, rules: &Rules<'_>) -> Caps {
+    if !e.status.may_dial() {
+        return Caps::NONE;
+    }
+    let normal = rules.normal_caps(e.own_caps);
+    let mut caps = normal;
+    if e.status == Status::Probation {
+        let since = e.probation_since_ms.unwrap_or(e.since_ms);
+        let (_, share) = ramp_step(&rules.pool.probation_ramp, since, at_ms);
+        caps = scale(normal, share);
+    }
+    if throttled {
+        caps = caps.min(scale(normal, rules.pool.throttle_share));
+    }
+    caps
+}
+
+/// Calls the number placed so far in its local day at `at_ms` (hours that started by then
+/// and whose start falls on that local date), from its hourly rollups.
+pub fn calls_today(hours: &[(i64, HourCounts)], tz: Tz, at_ms: i64) -> i64 {
+    let Some(today) = local_date(tz, at_ms) else {
+        return 0;
+    };
+    hours
+        .iter()
+        .filter(|(h, _)| {
+            let start = h * HOUR_MS;
+            start <= at_ms && start > at_ms - 2 * DAY_MS && local_date(tz, start) == Some(today)
+        })
+        .map(|(_, c)| c.attempts)
+        .sum()
+}
+
+/// Calls left today under the daily cap.
+pub fn remaining_today(caps: Caps, calls_today: i64) -> i64 {
+    (caps.daily - calls_today).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::score::ScoreConfig;
+    use crate::pool::config::PoolConfig;
+    use crate::pool::zone::Zones;
+
+    const T: i64 = 1_763_596_800_000; // 2025-11-20T00:00Z
+
+    #[test]
+    fn the_ramp_steps_up_by_days_then_runs_at_full_pace() {
+        let ramp = PoolConfig::default().probation_ramp;
+        assert_eq!(ramp_step(&ramp, T, T), (0, 0.25));
+        assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS - 1), (0, 0.25));
+        assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS), (1, 0.5));
+        assert_eq!(ramp_step(&ramp, T, T + 4 * DAY_MS), (2, 1.0));
+        assert_eq!(ramp_step(&[], T, T), (0, 1.0));
+    }
+
+    #[test]
+    fn caps_follow_status_ramp_and_throttle() {
+        let (pool, score) = (PoolConfig::default(), ScoreConfig::default());
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: Zones::new(Tz::UTC),
+        };
+        let mut e = Entry::new("+14155550100", Status::Active, T, Caps::NONE, String::new());
+        let full = Caps {
+            daily: 100,
+            hourly: 30,
+        };
+        assert_eq!(caps_at(&e, T, false, &rules), full);
+        assert_eq!(
+            caps_at(&e, T, true, &rules),
+            Caps {
+                daily: 50,
+                hourly: 15
+            }
+        );
+        e.status = Status::Probation;
+        e.probation_since_ms = Some(T);
+        // 25% of 30 an hour is 7.5, rounded to 8.
+        assert_eq!(
+            caps_at(&e, T + HOUR_MS, false, &rules),
+            Caps {
+                daily: 25,
+                hourly: 8
+            }
+        );
+        // Throttled on the 50% step: the smaller of each.
+        assert_eq!(
+            caps_at(&e, T + 3 * DAY_MS, true, &rules),
+            Caps {
+                daily: 50,
+                hourly: 15
+            }
+        );
+        e.own_caps = Some(Caps {
+            daily: 200,
+            hourly: 40,
+        });
+        assert_eq!(
+            caps_at(&e, T + 5 * DAY_MS, false, &rules),
+            Caps {
+                daily: 200,
+                hourly: 40
+            }
+        );
+        e.status = Status::Resting;
+        assert_eq!(caps_at(&e, T, false, &rules), Caps::NONE);
+        assert_eq!(
+            scale(
+                Caps {
+                    daily: 1,
+                    hourly: 1
+                },
+                0.1
+            ),
+            Caps {
+                daily: 1,
+                hourly: 1
+            }
+        );
+    }
+
+    #[test]
+    fn calls_today_count_the_local_day() {
+        let c = |n| HourCounts {
+            attempts: n,
+            ..HourCounts::default()
+        };
+        let h0 = T / HOUR_MS;
+        // 2025-11-20: 03:00Z (22:00 EST the day before), 06:00Z and 10:00Z (EST today).
+        let hours = vec![(h0 + 3, c(5)), (h0 + 6, c(7)), (h0 + 10, c(11))];
+        let at = T + 12 * HOUR_MS;
+        assert_eq!(calls_today(&hours, Tz::UTC, at), 23);
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(calls_today(&hours, ny, at), 18);
+        // An hour that has not started by `at` is not counted.
+        assert_eq!(calls_today(&hours, Tz::UTC, T + 8 * HOUR_MS), 12);
+        assert_eq!(
+            remaining_today(
+                Caps {
+                    daily: 20,
+                    hourly: 5
+                },
+                23
+            ),
+            0
+        );
+        assert_eq!(
+            remaining_today(
+                Caps {
+                    daily: 20,
+                    hourly: 5
+                },
+                12
+            ),
+            8
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Operator marks, pure: what `mark NUMBER --status S ...` records for one number, or why
+//! it is refused. A mark sets the episode floor, so the policy afterwards judges only
+//! episodes that start after it.
+
+use chrono::NaiveDate;
+
+use crate::pool::caps::caps_at;
+use crate::pool::config::Rules;
+use crate::pool::status::{Caps, Entry, Source, Status, Transition};
+
+/// One operator decision, for every number it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub status: Status,
+    /// Resting: the date the rest lasts until (the number's local calendar).
+    pub until: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub by: Option<String>,
+    pub at_ms: i64,
+    /// The number's own normal caps from now on.
+    pub daily_cap: Option<i64>,
+    pub hourly_cap: Option<i64>,
+    /// Register a number the fleet has never used.
+    pub add: bool,
+    /// The retired number this one replaces.
+    pub replaces: Option<String>,
+}
+
+/// What the store knows about a number being marked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Its registry row.
+    pub entry: Option<&'a Entry>,
+    /// Whether the fleet has calls (rollups) from it.
+    pub used: bool,
+    /// Its last transition's moment.
+    pub last_at_ms: Option<i64>,
+    /// The registry row of `Mark::replaces`.
+    pub replaced: Option<&'a Entry>,
+}
+
+/// The new registry row and the transition for marking `number`, or why not.
+pub fn apply(
+    number: &str,
+    known: Known<'_>,
+    m: &Mark,
+    rules: &Rules<'_>,
+) -> Result<(Entry, Transition), String> {
+    if known.entry.is_none() && !known.used && !m.add {
+        return Err(format!(
+            "{number} has never been used by the fleet; pass --add to register it"
+        ));
+    }
+    if let Some(last) = known.last_at_ms.filter(|&l| l > m.at_ms) {
+        return Err(format!(
+            "{number} already has a transition at {last} ms, after --at {}: history is append-only",
+            m.at_ms
+        ));
+    }
+    if let Some(old) = &m.replaces {
+        if old == number {
+            return Err(format!("{number} cannot replace itself"));
+        }
+        if known.replaced.is_none() {
+            return Err(format!("--replaces {old}: that number is not in the pool"));
+        }
+    }
+    for (name, v) in [("--daily-cap", m.daily_cap), ("--hourly-cap", m.hourly_cap)] {
+        if v.is_some_and(|v| !(1..=1_000_000).contains(&v)) {
+            return Err(format!("{name} must be between 1 and 1000000"));
+        }
+    }
+    let (until, until_ms) = match (m.status, m.until) {
+        (Status::Resting, None) => return Err("--status resting needs --until DATE".into()),
+        (Status::Resting, Some(d)) => {
+            let ms = rules
+                .zones
+                .local_midnight_ms(number, d)
+                .filter(|&ms| ms > m.at_ms)
+                .ok_or_else(|| format!("--until {d} for {number} is not after the mark"))?;
+            (Some(d), Some(ms))
+        }
+        (_, Some(_)) => return Err("--until goes only with --status resting".into()),
+        (_, None) => (None, None),
+    };
+    let mut e = known
+        .entry
+        .cloned()
+        .unwrap_or_else(|| Entry::new(number, m.status, m.at_ms, Caps::NONE, String::new()));
+    let from = known.entry.map(|p| p.status);
+    if from != Some(m.status) {
+        e.since_ms = m.at_ms;
+    }
+    e.status = m.status;
+    e.until = until;
+    e.until_ms = until_ms;
+    e.episode_floor_ms = Some(m.at_ms);
+    e.throttled_until_ms = None;
+    e.probation_since_ms = (m.status == Status::Probation).then_some(m.at_ms);
+    if m.status.may_dial() {
+        e.relapses = 0;
+    }
+    if m.daily_cap.is_some() || m.hourly_cap.is_some() {
+        let normal = rules.normal_caps(e.own_caps);
+        e.own_caps = Some(Caps {
+            daily: m.daily_cap.unwrap_or(normal.daily),
+            hourly: m.hourly_cap.unwrap_or(normal.hourly),
+        });
+    }
+    if m.replaces.is_some() {
+        e.replaces = m.replaces.clone();
+    }
+    e.caps = caps_at(&e, m.at_ms, false, rules);
+    let mut reason = format!("marked {}", m.status.as_str());
+    if let Some(u) = until {
+        reason.push_str(&format!(" until {u}"));
+    }
+    reason.push_str(&format!(" by {}", m.by.as_deref().unwrap_or("an operator")));
+    if known.entry.is_none() {
+        reason.push_str(" (added to the pool)");
+    }
+    if let Some(old) = &m.replaces {
+        reason.push_str(&format!("; replaces {old}"));
+    }
+    e.reason = reason;
+    e.source = Source::Operator;
+    e.note = m.note.clone();
+    e.score_run = None;
+    let mut t = e.transition_from(from, m.at_ms);
+    t.by = m.by.clone();
+    Ok((e, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono_tz::Tz;
+
+    use super::*;
+    use crate::health::score::ScoreConfig;
+    use crate::pool::config::PoolConfig;
+    use crate::pool::zone::Zones;
+
+    const T: i64 = 1_763_596_800_000; // 2025-11-20T00:00Z
+
+    fn mark(status: Status) -> Mark {
+        Mark {
+            status,
+            until: None,
+            note: Some("checked with the carrier".into()),
+            by: Some("alice".into()),
+            at_ms: T,
+            daily_cap: None,
+            hourly_cap: None,
+            add: false,
+            replaces: None,
+        }
+    }
+
+    #[test]
+    fn marks_record_operator_transitions_and_refuse_what_the_issue_refuses() {
+        let (pool, score) = (PoolConfig::default(), ScoreConfig::default());
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: Zones::new(Tz::UTC),
+        };
+        let n = "+14155550100";
+        let used = Known {
+            used: true,
+            ..Known::default()
+        };
+        let never = Known::default();
+        let err = apply(n, never, &mark(Status::Active), &rules).unwrap_err();
+        assert!(err.contains("--add"), "{err}");
+        let err = apply(n, used, &mark(Status::Resting), &rules).unwrap_err();
+        assert!(err.contains("--until"), "{err}");
+        let past = Mark {
+            until: Some("2025-11-19".parse().unwrap()),
+            ..mark(Status::Resting)
+        };
+        assert!(apply(n, used, &past, &rules).is_err());
+        let with_until = Mark {
+            until: Some("2025-12-01".parse().unwrap()),
+            ..mark(Status::Active)
+        };
+        assert!(apply(n, used, &with_until, &rules).is_err());
+
+        let resting = Mark {
+            until: Some("2025-12-01".parse().unwrap()),
+            ..mark(Status::Resting)
+        };
+        let (e, t) = apply(n, used, &resting, &rules).unwrap();
+        assert_eq!(
+            (e.status, e.until_ms),
+            (Status::Resting, Some(T + 11 * 86_400_000))
+        );
+        assert_eq!(
+            (t.from, t.source, t.by.as_deref()),
+            (None, Source::Operator, Some("alice"))
+        );
+        assert_eq!(t.caps, Caps::NONE);
+        assert_eq!(e.episode_floor_ms, Some(T));
+        assert!(
+            t.reason.contains("until 2025-12-01 by alice"),
+            "{}",
+            t.reason
+        );
+
+        // Back to active with its own caps; a mark before the last transition is refused.
+        let known = Known {
+            entry: Some(&e),
+            used: true,
+            last_at_ms: Some(T),
+            replaced: None,
+        };
+        let active = Mark {
+            at_ms: T + 1000,
+            daily_cap: Some(60),
+            ..mark(Status::Active)
+        };
+        let (e2, t2) = apply(n, known, &active, &rules).unwrap();
+        assert_eq!(t2.from, Some(Status::Resting));
+        assert_eq!(
+            e2.caps,
+            Caps {
+                daily: 60,
+                hourly: 30
+            }
+        );
+        assert_eq!(e2.episode_floor_ms, Some(T + 1000));
+        let early = Mark {
+            at_ms: T - 1,
+            ..mark(Status::Active)
+        };
+        assert!(
+            apply(n, known, &early, &rules)
+                .unwrap_err()
+                .contains("append-only")
+        );
+    }
+
+    #[test]
+    fn a_new_number_replaces_a_retired_one() {
+        let (pool, score) = (PoolConfig::default(), ScoreConfig::default());
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: Zones::new(Tz::UTC),
+        };
+        let old = Entry::new("+14155550100", Status::Retired, T, Caps::NONE, "r".into());
+        let m = Mark {
+            add: true,
+            replaces: Some(old.number.clone()),
+            ..mark(Status::Active)
+        };
+        let err = apply("+14155550199", Known::default(), &m, &rules).unwrap_err();
+        assert!(err.contains("not in the pool"), "{err}");
+        let known = Known {
+            replaced: Some(&old),
+            ..Known::default()
+        };
+        let (e, t) = apply("+14155550199", known, &m, &rules).unwrap();
+        assert_eq!(e.replaces.as_deref(), Some("+14155550100"));
+        assert_eq!(e.caps.daily, 100);
+        assert!(t.reason.contains("added") && t.reason.contains("replaces +14155550100"));
+        assert!(apply(&old.number, known, &m, &rules).is_err());
+    }
+}

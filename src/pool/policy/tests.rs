@@ -1,0 +1,611 @@
+//! Policy tests: a small pool driven night by night with hand-made verdicts and
+//! evidence, one scenario per rule (sticky retire, the rest date, the ramp, recovery,
+//! relapse, throttle hold, the resting cap, operator marks, quiet reruns, history), and
+//! one replay through the real score.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono_tz::Tz;
+
+use super::*;
+use crate::health::assessment::{Components, Metrics};
+use crate::health::score::ScoreConfig;
+use crate::pool::config::PoolConfig;
+use crate::pool::history::recorded_at;
+use crate::pool::mark::{self, Known, Mark};
+use crate::pool::zone::Zones;
+
+const T: i64 = 1_763_596_800_000; // 2025-11-20T00:00Z
+const DAY: i64 = 86_400_000;
+const A: &str = "+14155550100";
+
+fn verdict(
+    n: &str,
+    action: Action,
+    cause: Option<RestCause>,
+    until: Option<&str>,
+    score: f64,
+) -> Assessment {
+    Assessment {
+        number: n.into(),
+        score,
+        level: if score >= 50.0 {
+            Level::High
+        } else {
+            Level::Low
+        },
+        action,
+        rest_until: until.map(Into::into),
+        rest_cause: cause,
+        components: Components::default(),
+        reasons: vec![format!("the verdict is {}", action.as_str())],
+        attempts: 100,
+        metrics: Metrics {
+            reputation_score: score,
+            ..Metrics::default()
+        },
+    }
+}
+
+fn keep(n: &str) -> Assessment {
+    verdict(n, Action::Keep, None, None, 5.0)
+}
+
+fn flag_rest(n: &str, until: &str) -> Assessment {
+    verdict(n, Action::Rest, Some(RestCause::Flags), Some(until), 80.0)
+}
+
+fn score_rest(n: &str, score: f64) -> Assessment {
+    verdict(
+        n,
+        Action::Rest,
+        Some(RestCause::Score),
+        Some("2025-12-30"),
+        score,
+    )
+}
+
+fn retire(n: &str) -> Assessment {
+    verdict(n, Action::Retire, Some(RestCause::Flags), None, 95.0)
+}
+
+/// One number's calls: (moment, calls with an outcome, flags).
+type Calls = Vec<(i64, i64, i64)>;
+
+/// Evidence from a calls log as `evidence::since` would give it (2+ flags significant).
+fn evidence_of(calls: &Calls, from: i64, as_of: i64) -> Evidence {
+    let seen: Vec<_> = calls
+        .iter()
+        .filter(|c| c.0 >= from && c.0 < as_of)
+        .collect();
+    let flags: i64 = seen.iter().map(|c| c.2).sum();
+    let last_flag = seen.iter().filter(|c| c.2 > 0).map(|c| c.0).max();
+    let clean: Vec<_> = seen
+        .iter()
+        .filter(|c| last_flag.is_none_or(|l| c.0 > l))
+        .collect();
+    Evidence {
+        from_ms: from,
+        judged: seen.iter().map(|c| c.1).sum(),
+        flags,
+        expected_flags: 0.1,
+        flags_significant: flags >= 2,
+        last_flag_ms: last_flag,
+        clean_calls: clean.iter().map(|c| c.1).sum(),
+        clean_days: clean.iter().filter(|c| c.1 > 0).count() as i64,
+        ..Evidence::default()
+    }
+}
+
+/// A registry driven run by run, keeping every transition.
+struct Pool {
+    pool: PoolConfig,
+    score: ScoreConfig,
+    reg: BTreeMap<String, Entry>,
+    log: Vec<Transition>,
+    calls: HashMap<String, Calls>,
+    runs: i64,
+}
+
+impl Pool {
+    fn new() -> Pool {
+        Pool::with(PoolConfig::default())
+    }
+
+    fn with(pool: PoolConfig) -> Pool {
+        Pool {
+            pool,
+            score: ScoreConfig::default(),
+            reg: BTreeMap::new(),
+            log: Vec::new(),
+            calls: HashMap::new(),
+            runs: 0,
+        }
+    }
+
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            pool: &self.pool,
+            score: &self.score,
+            zones: Zones::new(Tz::UTC),
+        }
+    }
+
+    /// `n` places `judged` calls with `flags` of them flagged at `at`.
+    fn call(&mut self, n: &str, at: i64, judged: i64, flags: i64) {
+        self.calls
+            .entry(n.into())
+            .or_default()
+            .push((at, judged, flags));
+    }
+
+    fn plan_at(&self, as_of: i64, verdicts: &[Assessment]) -> Plan {
+        let registry: Vec<Entry> = self.reg.values().cloned().collect();
+        let evidence: HashMap<String, Evidence> = registry
+            .iter()
+            .filter_map(|e| {
+                let from = crate::pool::evidence::needed_from(e)?;
+                let calls = self.calls.get(&e.number).cloned().unwrap_or_default();
+                Some((e.number.clone(), evidence_of(&calls, from, as_of)))
+            })
+            .collect();
+        plan(&registry, verdicts, &evidence, as_of, &self.rules())
+    }
+
+    fn run(&mut self, as_of: i64, verdicts: &[Assessment]) -> Vec<Transition> {
+        self.runs += 1;
+        let p = self.plan_at(as_of, verdicts).with_run(self.runs);
+        for e in &p.entries {
+            self.reg.insert(e.number.clone(), e.clone());
+        }
+        self.log.extend(p.transitions.iter().cloned());
+        p.transitions
+    }
+
+    fn get(&self, n: &str) -> &Entry {
+        &self.reg[n]
+    }
+
+    fn history(&self, n: &str) -> Vec<Transition> {
+        self.log.iter().filter(|t| t.number == n).cloned().collect()
+    }
+}
+
+fn caps(daily: i64, hourly: i64) -> Caps {
+    Caps { daily, hourly }
+}
+
+#[test]
+fn first_seen_numbers_are_registered_active_or_on_probation() {
+    let mut p = Pool::new();
+    let t = p.run(T, &[keep(A)]);
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        (t[0].from, t[0].to, t[0].caps),
+        (None, Status::Active, caps(100, 30))
+    );
+    assert_eq!(t[0].score_run, Some(1));
+    assert!(t[0].reason.starts_with("first seen"), "{}", t[0].reason);
+
+    let mut p = Pool::with(PoolConfig {
+        new_numbers: NewNumbers::Probation,
+        ..PoolConfig::default()
+    });
+    let mut fresh = keep(A);
+    fresh.level = Level::Insufficient;
+    let t = p.run(T, &[fresh, keep("+14155550101")]);
+    assert_eq!((t[0].to, t[0].caps), (Status::Probation, caps(25, 8)));
+    // A number with enough history is judged, not warmed up.
+    assert_eq!(t[1].to, Status::Active);
+    let mut p = Pool::new();
+    let t = p.run(T, &[verdict(A, Action::Throttle, None, None, 60.0)]);
+    assert_eq!(
+        (t[0].caps, t[0].reason.as_str()),
+        (
+            caps(50, 15),
+            "first seen: active, throttled to 50 a day, 15 an hour: the verdict is throttle"
+        )
+    );
+}
+
+#[test]
+fn a_retired_number_stays_retired_with_no_calls_for_60_days() {
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    let t = p.run(T + DAY, &[retire(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to, t[0].caps),
+        (Some(Status::Active), Status::Retired, Caps::NONE)
+    );
+    assert!(t[0].reason.starts_with("retired: "), "{}", t[0].reason);
+    for night in 2..62 {
+        // No calls: the score soon says keep, or has nothing to say at all.
+        let verdicts = if night % 2 == 0 {
+            vec![keep(A)]
+        } else {
+            vec![]
+        };
+        assert!(
+            p.run(T + night * DAY, &verdicts).is_empty(),
+            "night {night}"
+        );
+        assert_eq!(p.get(A).status, Status::Retired);
+    }
+}
+
+#[test]
+fn a_rest_ends_in_a_probation_ramp_then_active_after_a_clean_probation() {
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    let t = p.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+    assert_eq!(t[0].to, Status::Resting);
+    assert_eq!(t[0].until_ms, Some(T + 5 * DAY));
+    assert_eq!(t[0].reason, "resting until 2025-11-25: the verdict is rest");
+    // A later verdict may move the date later (on a new episode), never earlier.
+    p.call(A, T + DAY + 3_600_000, 40, 3);
+    let t = p.run(T + 2 * DAY, &[flag_rest(A, "2025-11-24")]);
+    assert!(t.is_empty(), "{t:?}");
+    for night in 3..5 {
+        assert!(p.run(T + night * DAY, &[]).is_empty());
+    }
+    let mut seen = Vec::new();
+    for night in 5..12 {
+        let at = T + night * DAY;
+        let t = p.run(at, &[keep(A)]);
+        seen.extend(t.iter().map(|t| (night, t.to, t.caps.daily)));
+        // Eight calls a day on probation, all clean.
+        p.call(A, at + 3_600_000, 8, 0);
+    }
+    assert_eq!(
+        seen,
+        vec![
+            (5, Status::Probation, 25),
+            (7, Status::Probation, 50),
+            (9, Status::Probation, 100),
+            (10, Status::Active, 100),
+        ]
+    );
+    let last = p.history(A).pop().unwrap();
+    assert!(
+        last.reason
+            .starts_with("clean probation: 40 calls over 5 days"),
+        "{}",
+        last.reason
+    );
+    assert_eq!(p.get(A).caps, caps(100, 30));
+}
+
+#[test]
+fn a_new_episode_while_resting_moves_the_date_later() {
+    let mut p = Pool::new();
+    p.run(T, &[flag_rest(A, "2025-12-01")]);
+    p.call(A, T + 3_600_000, 50, 4);
+    let t = p.run(T + DAY, &[flag_rest(A, "2025-12-20")]);
+    assert_eq!(
+        (t[0].from, t[0].to),
+        (Some(Status::Resting), Status::Resting)
+    );
+    assert_eq!(
+        t[0].until.map(|d| d.to_string()).as_deref(),
+        Some("2025-12-20")
+    );
+    assert!(
+        t[0].reason.starts_with("rest extended to 2025-12-20"),
+        "{}",
+        t[0].reason
+    );
+    // The status's `since` is still the start of the rest.
+    assert_eq!(p.get(A).since_ms, T);
+}
+
+#[test]
+fn a_resting_number_that_calls_cleanly_for_3_days_is_back_in_probation() {
+    let mut p = Pool::new();
+    p.run(T, &[flag_rest(A, "2025-12-20")]);
+    // The dialer ignores the rest: 12 clean calls a day. The verdict still says rest
+    // (old flags in the lookback), which no longer counts after the rest began.
+    let mut promoted = None;
+    for night in 1..6 {
+        p.call(A, T + (night - 1) * DAY + 3_600_000, 12, 0);
+        let t = p.run(T + night * DAY, &[flag_rest(A, "2025-12-20")]);
+        if let Some(t) = t.first() {
+            promoted.get_or_insert((night, t.to, t.reason.clone()));
+        }
+    }
+    let (night, to, reason) = promoted.unwrap();
+    assert_eq!((night, to), (3, Status::Probation));
+    assert_eq!(
+        reason,
+        "clean on 36 calls since its rest; back in probation"
+    );
+
+    // Enough calls in one day promote it the next night.
+    let mut p = Pool::new();
+    p.run(T, &[flag_rest(A, "2025-12-20")]);
+    p.call(A, T + 3_600_000, 140, 0);
+    let t = p.run(T + DAY, &[flag_rest(A, "2025-12-20")]);
+    assert_eq!(
+        t[0].reason,
+        "clean on 140 calls since its rest; back in probation"
+    );
+    assert_eq!(t[0].caps, caps(25, 8));
+    // Flags since the rest keep it resting.
+    let mut p = Pool::new();
+    p.run(T, &[flag_rest(A, "2025-12-20")]);
+    p.call(A, T + 3_600_000, 140, 2);
+    assert!(
+        p.run(T + DAY, &[keep(A)])
+            .iter()
+            .all(|t| t.to == Status::Resting)
+    );
+}
+
+#[test]
+fn a_flagged_probation_rests_longer_and_a_repeat_retires() {
+    let mut p = Pool::new();
+    p.run(T, &[flag_rest(A, "2025-11-22")]);
+    let t = p.run(T + 2 * DAY, &[keep(A)]);
+    assert_eq!(t[0].to, Status::Probation);
+    p.call(A, T + 2 * DAY + 3_600_000, 20, 3);
+    let t = p.run(T + 3 * DAY, &[keep(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to),
+        (Some(Status::Probation), Status::Resting)
+    );
+    // 60 days from 2025-11-23, longer than the verdict's own rest would be.
+    assert_eq!(
+        t[0].until.map(|d| d.to_string()).as_deref(),
+        Some("2026-01-22")
+    );
+    assert!(
+        t[0].reason.contains("in probation; rested longer"),
+        "{}",
+        t[0].reason
+    );
+    let end = p.get(A).until_ms.unwrap();
+    let t = p.run(end, &[keep(A)]);
+    assert_eq!(t[0].to, Status::Probation);
+    p.call(A, end + 3_600_000, 20, 2);
+    let t = p.run(end + DAY, &[keep(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to),
+        (Some(Status::Probation), Status::Retired)
+    );
+    assert!(
+        t[0].reason.contains("after an earlier relapse"),
+        "{}",
+        t[0].reason
+    );
+}
+
+#[test]
+fn throttle_caps_hold_24_hours_after_the_cause_ends() {
+    let mut p = Pool::new();
+    let h = 3_600_000;
+    let throttle = verdict(A, Action::Throttle, None, None, 60.0);
+    p.run(T - DAY, &[keep(A)]);
+    let t = p.run(T, std::slice::from_ref(&throttle));
+    assert_eq!(t[0].caps, caps(50, 15));
+    assert_eq!(
+        t[0].reason,
+        "throttled to 50 a day, 15 an hour: the verdict is throttle"
+    );
+    // The cause again at +12 h renews the hold without a new transition.
+    assert!(p.run(T + 12 * h, &[throttle]).is_empty());
+    for at in [T + 24 * h, T + 30 * h] {
+        assert!(p.run(at, &[keep(A)]).is_empty(), "lifted early at {at}");
+        assert_eq!(p.get(A).caps, caps(50, 15));
+    }
+    let t = p.run(T + 36 * h, &[keep(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to, t[0].caps),
+        (Some(Status::Active), Status::Active, caps(100, 30))
+    );
+    assert!(
+        t[0].reason.starts_with("throttle lifted after 24 h"),
+        "{}",
+        t[0].reason
+    );
+    let caps_changes = p.history(A).iter().filter(|t| !t.changes_status()).count();
+    assert_eq!(caps_changes, 2);
+}
+
+#[test]
+fn the_resting_cap_holds_back_only_reputation_score_rests() {
+    let mut p = Pool::new();
+    let sf: Vec<String> = (0..10).map(|i| format!("+1415555{i:04}")).collect();
+    let ny: Vec<String> = (0..3).map(|i| format!("+1212555{i:04}")).collect();
+    let all: Vec<Assessment> = sf.iter().chain(&ny).map(|n| keep(n)).collect();
+    p.run(T, &all);
+    let mut v: Vec<Assessment> = [90.0, 85.0, 80.0, 78.0, 76.0]
+        .iter()
+        .zip(&sf)
+        .map(|(s, n)| score_rest(n, *s))
+        .collect();
+    v.push(score_rest(&ny[0], 80.0));
+    v.push(score_rest(&ny[1], 90.0));
+    let t = p.run(T + DAY, &v);
+    let resting: Vec<&str> = t
+        .iter()
+        .filter(|t| t.to == Status::Resting)
+        .map(|t| t.number.as_str())
+        .collect();
+    // 20% of 10 is 2, of 3 rounds up to 1: the riskiest go to rest.
+    assert_eq!(
+        resting,
+        vec![ny[1].as_str(), sf[0].as_str(), sf[1].as_str()]
+    );
+    let held: Vec<&Transition> = t.iter().filter(|t| t.to == Status::Active).collect();
+    assert_eq!(held.len(), 4);
+    for h in &held {
+        assert_eq!(h.caps, caps(50, 15));
+        assert!(
+            h.reason.starts_with("held back by the resting cap"),
+            "{}",
+            h.reason
+        );
+    }
+    assert!(
+        held.iter().any(|h| h
+            .reason
+            .contains("2 of 10 numbers in area +1415 already resting (at most 20%)")),
+        "{held:?}"
+    );
+    // The area is at its cap; a flag rest and a retire go through regardless, while the
+    // held-back numbers stay held (no new transitions for them).
+    let mut v = vec![
+        flag_rest(&sf[5], "2025-12-30"),
+        retire(&sf[6]),
+        score_rest(&sf[7], 99.0),
+        score_rest(&ny[0], 80.0),
+    ];
+    v.extend(sf[2..5].iter().map(|n| score_rest(n, 80.0)));
+    let t = p.run(T + 2 * DAY, &v);
+    let moved: Vec<(&str, Status)> = t.iter().map(|t| (t.number.as_str(), t.to)).collect();
+    assert_eq!(
+        moved,
+        vec![
+            (sf[5].as_str(), Status::Resting),
+            (sf[6].as_str(), Status::Retired),
+            (sf[7].as_str(), Status::Active),
+        ]
+    );
+    let area_resting = p
+        .reg
+        .values()
+        .filter(|e| e.number.starts_with("+1415") && e.status == Status::Resting)
+        .count();
+    assert_eq!(area_resting, 3);
+
+    // Rounded up: 20% of 6 numbers is 1.2, so 2 may rest.
+    let mut p = Pool::new();
+    let la: Vec<String> = (0..6).map(|i| format!("+1310555{i:04}")).collect();
+    p.run(T, &la.iter().map(|n| keep(n)).collect::<Vec<_>>());
+    let t = p.run(
+        T + DAY,
+        &la[..3]
+            .iter()
+            .map(|n| score_rest(n, 90.0))
+            .collect::<Vec<_>>(),
+    );
+    let to: Vec<Status> = t.iter().map(|t| t.to).collect();
+    assert_eq!(to, vec![Status::Resting, Status::Resting, Status::Active]);
+}
+
+#[test]
+fn flag_rests_count_towards_the_resting_cap() {
+    let mut p = Pool::new();
+    let sf: Vec<String> = (0..10).map(|i| format!("+1415555{i:04}")).collect();
+    p.run(T, &sf.iter().map(|n| keep(n)).collect::<Vec<_>>());
+    p.run(
+        T + DAY,
+        &[
+            flag_rest(&sf[0], "2025-12-30"),
+            flag_rest(&sf[1], "2025-12-30"),
+        ],
+    );
+    let t = p.run(T + 2 * DAY, &[score_rest(&sf[2], 99.0)]);
+    assert_eq!((t[0].to, t[0].caps.daily), (Status::Active, 50));
+    let area_resting = p
+        .reg
+        .values()
+        .filter(|e| e.number.starts_with("+1415") && e.status == Status::Resting)
+        .count();
+    assert_eq!(area_resting, 2);
+}
+
+#[test]
+fn an_operator_mark_is_undone_only_by_a_new_episode() {
+    let mut p = Pool::new();
+    p.call(A, T - DAY, 80, 6);
+    p.run(T, &[retire(A)]);
+    assert_eq!(p.get(A).status, Status::Retired);
+    let m = Mark {
+        status: Status::Active,
+        until: None,
+        note: Some("carrier cleared it".into()),
+        by: Some("alice".into()),
+        at_ms: T + DAY,
+        daily_cap: None,
+        hourly_cap: None,
+        add: false,
+        replaces: None,
+    };
+    let known = Known {
+        entry: Some(p.get(A)),
+        used: true,
+        last_at_ms: Some(T),
+        replaced: None,
+    };
+    let (e, t) = mark::apply(A, known, &m, &p.rules()).unwrap();
+    p.reg.insert(A.into(), e);
+    p.log.push(t);
+    // The old flags are still in the lookback and the score still says retire.
+    for night in 2..5 {
+        p.call(A, T + (night - 1) * DAY + 3_600_000, 60, 0);
+        assert!(
+            p.run(T + night * DAY, &[retire(A)]).is_empty(),
+            "night {night}"
+        );
+    }
+    assert_eq!(
+        (p.get(A).status, p.get(A).source),
+        (Status::Active, Source::Operator)
+    );
+    p.call(A, T + 4 * DAY + 3_600_000, 60, 4);
+    let t = p.run(T + 5 * DAY, &[retire(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to),
+        (Some(Status::Active), Status::Retired)
+    );
+}
+
+#[test]
+fn released_numbers_are_never_touched() {
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    let mut e = p.get(A).clone();
+    e.status = Status::Released;
+    e.caps = Caps::NONE;
+    p.reg.insert(A.into(), e);
+    assert!(p.run(T + DAY, &[retire(A)]).is_empty());
+    assert!(
+        p.run(
+            T + 2 * DAY,
+            &[verdict(A, Action::Throttle, None, None, 60.0)]
+        )
+        .is_empty()
+    );
+    assert_eq!(p.get(A).status, Status::Released);
+}
+
+#[test]
+fn a_second_run_at_the_same_as_of_records_nothing() {
+    let mut p = Pool::new();
+    let sf: Vec<String> = (0..6).map(|i| format!("+1415555{i:04}")).collect();
+    p.run(T, &sf.iter().map(|n| keep(n)).collect::<Vec<_>>());
+    p.run(T + DAY, &[flag_rest(&sf[0], "2025-11-23")]);
+    p.call(&sf[1], T + DAY, 60, 0);
+    let night = T + 3 * DAY;
+    let v = vec![
+        keep(&sf[0]),
+        retire(&sf[2]),
+        score_rest(&sf[3], 90.0),
+        score_rest(&sf[4], 80.0),
+        verdict(&sf[5], Action::Throttle, None, None, 60.0),
+        keep("+14155559999"),
+    ];
+    let first = p.run(night, &v);
+    assert!(first.len() >= 6, "{first:?}");
+    let again = p.plan_at(night, &v);
+    assert_eq!(again, Plan::default());
+    // And the recorded history replays to the registry, number by number.
+    for (n, e) in &p.reg {
+        let r = recorded_at(&p.history(n), night).unwrap();
+        assert_eq!(
+            (r.status, r.since_ms, r.until, r.caps, &r.reason),
+            (e.status, e.since_ms, e.until, e.caps, &e.reason),
+            "{n}"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! Results of looking after the database: `check`, `prune` and the effective settings.
+
+use crate::error::Result;
+use crate::report::{Format, Table, emit, io, to_stdout};
+use crate::store::{CheckReport, PruneOutcome};
+use crate::time::rfc3339;
+
+/// The integrity check, counts and checksum, as a two-column table or JSON.
+pub fn check(r: &CheckReport, format: Format) -> Result<()> {
+    let mut t = Table::new(&["", "value"]);
+    t.push(vec!["integrity".into(), r.integrity.clone()]);
+    t.push(vec!["calls".into(), r.calls.to_string()]);
+    t.push(vec!["rollup_rows".into(), r.rollup_rows.to_string()]);
+    t.push(vec!["bursts".into(), r.bursts.to_string()]);
+    t.push(vec!["checksum".into(), r.checksum.clone()]);
+    emit(format, &t, r)
+}
+
+/// What `prune` deleted.
+pub fn pruned(p: &PruneOutcome) -> Result<()> {
+    to_stdout(|out| {
+        writeln!(
+            out,
+            "deleted {} raw calls placed before {}; rollups, bursts and scores kept",
+            p.deleted_calls,
+            rfc3339(p.horizon_ms)
+        )
+        .map_err(io)
+    })
+}
+
+/// The effective settings, as the TOML of a config file.
+pub fn settings(toml: &str) -> Result<()> {
+    to_stdout(|out| out.write_all(toml.as_bytes()).map_err(io))
+}

@@ -1,0 +1,207 @@
+//! `number`'s story of one caller number: the verdict and its reasons, the components, the
+//! daily timeline, its bursts and recorded scores; as text for people or as one JSON document.
+
+use std::io::Write;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::health::assessment::Assessment;
+use crate::health::daily::DayRates;
+use crate::report::{Format, Table, io, to_stdout, views, write_json, write_rows};
+use crate::store::{BurstRow, ScoreHistoryRow};
+use crate::time::rfc3339;
+
+/// Everything `number` shows, as computed.
+pub struct Story<'a> {
+    pub number: &'a str,
+    pub as_of_ms: i64,
+    pub first_seen_ms: i64,
+    pub last_spam_ms: Option<i64>,
+    pub assessment: &'a Assessment,
+    /// The zone the timeline's days are in.
+    pub tz: Tz,
+    pub days: Vec<DayRates>,
+    pub bursts: Vec<BurstRow>,
+    /// Recorded scores, oldest first.
+    pub history: Vec<ScoreHistoryRow>,
+}
+
+#[derive(Serialize)]
+struct StoryJson<'a> {
+    number: &'a str,
+    as_of: String,
+    first_seen: String,
+    last_marked_as_spam: Option<String>,
+    assessment: &'a Assessment,
+    days: &'a [DayRates],
+    bursts: Vec<BurstJson>,
+    history: &'a [ScoreHistoryRow],
+}
+
+/// A burst in the story's JSON (keys in alphabetical order, as published).
+#[derive(Serialize)]
+struct BurstJson {
+    calls: i64,
+    end: String,
+    short_calls: i64,
+    start: String,
+}
+
+/// Prints the story to stdout: JSON, or text for people (CSV gives the daily timeline).
+pub fn print(story: &Story<'_>, format: Format) -> Result<()> {
+    to_stdout(|out| write(out, story, format))
+}
+
+/// Writes the story in `format`.
+fn write(out: &mut dyn Write, s: &Story<'_>, format: Format) -> Result<()> {
+    match format {
+        Format::Json => write_json(out, &json(s)),
+        Format::Csv => timeline(&s.days).write_csv(out),
+        Format::Table => write_text(out, s),
+    }
+}
+
+fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
+    StoryJson {
+        number: s.number,
+        as_of: rfc3339(s.as_of_ms),
+        first_seen: rfc3339(s.first_seen_ms),
+        last_marked_as_spam: s.last_spam_ms.map(rfc3339),
+        assessment: s.assessment,
+        days: &s.days,
+        bursts: s
+            .bursts
+            .iter()
+            .map(|b| BurstJson {
+                calls: b.calls,
+                end: rfc3339(b.end_ms),
+                short_calls: b.short_calls,
+                start: rfc3339(b.start_ms),
+            })
+            .collect(),
+        history: &s.history,
+    }
+}
+
+fn write_text(out: &mut dyn Write, s: &Story<'_>) -> Result<()> {
+    let a = s.assessment;
+    let until = a
+        .rest_until
+        .as_deref()
+        .map(|d| format!(" until {d}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{}  score {:.1}  level {}  action {}{until}",
+        s.number,
+        a.score,
+        a.level.as_str(),
+        a.action.as_str(),
+    )
+    .map_err(io)?;
+    writeln!(
+        out,
+        "as of {}; first seen {}; last marked_as_spam {}",
+        rfc3339(s.as_of_ms),
+        rfc3339(s.first_seen_ms),
+        s.last_spam_ms.map(rfc3339).as_deref().unwrap_or("never")
+    )
+    .map_err(io)?;
+    for r in &a.reasons {
+        writeln!(out, "  - {r}").map_err(io)?;
+    }
+    writeln!(out).map_err(io)?;
+    write_rows(out, Format::Table, &views::assessments(&[a], false), &())?;
+    writeln!(out, "\ndaily timeline ({}):", s.tz).map_err(io)?;
+    write_rows(out, Format::Table, &timeline(&s.days), &())?;
+    if !s.bursts.is_empty() {
+        writeln!(out, "\nbursts:").map_err(io)?;
+        write_rows(out, Format::Table, &views::bursts(&s.bursts), &())?;
+    }
+    if !s.history.is_empty() {
+        writeln!(out, "\nscore history:").map_err(io)?;
+        write_rows(out, Format::Table, &score_history(&s.history), &())?;
+    }
+    Ok(())
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.1}%", v * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The daily timeline: counts and rates per day.
+fn timeline(days: &[DayRates]) -> Table {
+    let mut t = Table::new(&[
+        "date",
+        "attempts",
+        "answered",
+        "answer%",
+        "short_ans",
+        "dial_failed",
+        "spam",
+        "declined",
+        "no_answer",
+        "rep_fail%",
+        "short_calls",
+        "inbound",
+    ]);
+    for d in days {
+        let c = &d.counts;
+        t.push(vec![
+            d.date.to_string(),
+            c.attempts.to_string(),
+            c.human.to_string(),
+            pct(d.answer_rate),
+            c.short_human.to_string(),
+            c.dial_failed.to_string(),
+            c.marked_as_spam.to_string(),
+            c.user_declined.to_string(),
+            c.no_answer.to_string(),
+            pct(d.reputation_failure_rate),
+            c.short_calls.to_string(),
+            c.inbound.to_string(),
+        ]);
+    }
+    t
+}
+
+fn score_history(rows: &[ScoreHistoryRow]) -> Table {
+    let mut h = Table::new(&["as_of", "score", "level", "action"]);
+    for r in rows {
+        h.push(vec![
+            rfc3339(r.as_of_ms),
+            format!("{:.1}", r.score),
+            r.level.clone(),
+            r.action.clone(),
+        ]);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::daily;
+    use crate::model::HourCounts;
+
+    #[test]
+    fn rep_fail_counts_a_marked_as_spam_call_once() {
+        // One day, two resolved calls: one marked_as_spam, one answered.
+        let c = HourCounts {
+            attempts: 2,
+            connected: 1,
+            human: 1,
+            marked_as_spam: 1,
+            ..HourCounts::default()
+        };
+        let t = timeline(&daily::timeline(&[(0, c)], 0, Tz::UTC));
+        let col = |name: &str| t.headers.iter().position(|h| h == name).unwrap();
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0][col("spam")], "1");
+        assert_eq!(t.rows[0][col("rep_fail%")], "50.0%");
+        assert_eq!(t.rows[0][col("answer%")], "50.0%");
+    }
+}

@@ -1,0 +1,292 @@
+//! How fresh the stored data is, and the stale-data guard every scoring command applies.
+//!
+//! The data is stale when the later of the newest stored call and the pull watermark (the
+//! end of the range the last successful `pull` covered) is more than
+//! `score.stale_after_hours` before the as-of moment. The pull watermark counts because a
+//! pull that ran and found nothing (a weekday-only fleet on Monday) proves the data is
+//! current; re-ingested old files prove nothing, as their calls are old.
+//!
+//! Without `--as-of` (the cron case) `score` and `export rotation` refuse stale data
+//! ([`Error::Stale`], exit 4) unless `--allow-stale`, and `score` (a writer, already holding
+//! the lock) queues one stale-data alert for a configured webhook; `export` is a reader and
+//! sends none, as opening a writer would make it wait for the lock. With `--as-of`, and
+//! always in `risky` and `number`, stale data is a warning.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::error::{Error, Result};
+use crate::health::rollup::HOUR_MS;
+use crate::notify::{NotifyConfig, Payload};
+use crate::store::keys::UNANCHORED;
+use crate::store::{Store, meta};
+use crate::time::{age_words, rfc3339};
+
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// What the database holds, in time: when its calls begin and end, and how far the last
+/// successful pull reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Freshness {
+    /// The first stored call (ms); the first rollup hour once raw calls were pruned.
+    pub first_call_ms: Option<i64>,
+    /// The newest stored call (ms); the newest rollup hour once raw calls were pruned.
+    pub newest_call_ms: Option<i64>,
+    /// The end of the range the last successful `pull` covered (ms).
+    pub watermark_ms: Option<i64>,
+}
+
+/// Data judged too old for its as-of moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale {
+    /// How long before the as-of moment the newest data is (ms, > the limit).
+    pub age_ms: i64,
+    /// The newest data: the later of the newest call and the watermark (ms).
+    pub newest_ms: i64,
+    pub newest_call_ms: i64,
+    pub watermark_ms: Option<i64>,
+    /// The limit it was judged by (`score.stale_after_hours`).
+    pub stale_after_hours: i64,
+}
+
+/// The verdict of [`Freshness::judge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staleness {
+    /// No calls stored: nothing to score, and nothing stale.
+    Empty,
+    /// The as-of moment is before the first stored call.
+    BeforeFirstCall {
+        first_call_ms: i64,
+    },
+    /// The newest data is within the limit of the as-of moment (or after it).
+    Fresh,
+    Stale(Stale),
+}
+
+impl Freshness {
+    /// Judges the data as of `as_of_ms` with the limit `stale_after_hours`.
+    pub fn judge(&self, as_of_ms: i64, stale_after_hours: i64) -> Staleness {
+        let Some(newest_call_ms) = self.newest_call_ms else {
+            return Staleness::Empty;
+        };
+        let first_call_ms = self.first_call_ms.unwrap_or(newest_call_ms);
+        if as_of_ms < first_call_ms {
+            return Staleness::BeforeFirstCall { first_call_ms };
+        }
+        let newest_ms = newest_call_ms.max(self.watermark_ms.unwrap_or(i64::MIN));
+        let age_ms = as_of_ms.saturating_sub(newest_ms);
+        if age_ms > stale_after_hours.saturating_mul(HOUR_MS) {
+            Staleness::Stale(Stale {
+                age_ms,
+                newest_ms,
+                newest_call_ms,
+                watermark_ms: self.watermark_ms,
+                stale_after_hours,
+            })
+        } else {
+            Staleness::Fresh
+        }
+    }
+}
+
+/// A command's as-of moment, and the `--as-of` text it came from (`None`: now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsOfMoment {
+    pub ms: i64,
+    pub given: Option<String>,
+}
+
+impl AsOfMoment {
+    /// The moment of an `--as-of` flag, now when it was not given.
+    pub fn from_flag(flag: Option<&str>) -> Result<AsOfMoment> {
+        Ok(AsOfMoment {
+            ms: crate::time::as_of_or_now(flag)?,
+            given: flag.map(|s| s.trim().to_string()),
+        })
+    }
+}
+
+/// The data judged for one command's as-of moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreshnessCheck {
+    pub as_of: AsOfMoment,
+    pub staleness: Staleness,
+}
+
+impl FreshnessCheck {
+    /// No calls stored at all.
+    pub fn is_empty(&self) -> bool {
+        self.staleness == Staleness::Empty
+    }
+
+    /// Stale data judged as of now (no `--as-of`): what cron sees when the nightly pull
+    /// broke, the case `score` and `export` refuse and alert on.
+    pub fn stale_now(&self) -> Option<&Stale> {
+        match &self.staleness {
+            Staleness::Stale(s) if self.as_of.given.is_none() => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The warning for stderr, if any (commands that only warn: `risky`, `number`).
+    pub fn warning(&self) -> Option<String> {
+        let text = match &self.staleness {
+            Staleness::Empty | Staleness::Fresh => return None,
+            Staleness::BeforeFirstCall { first_call_ms } => format!(
+                "{} is before the first stored call ({})",
+                self.moment(),
+                rfc3339(*first_call_ms)
+            ),
+            Staleness::Stale(s) => match &self.as_of.given {
+                None => format!(
+                    "the newest data is {} old ({}); scores describe that moment, not now",
+                    age_words(s.age_ms),
+                    s.evidence(false)
+                ),
+                Some(_) => format!(
+                    "the newest data is {} older than {} ({}); scores describe that moment, not the --as-of moment",
+                    age_words(s.age_ms),
+                    self.moment(),
+                    s.evidence(false)
+                ),
+            },
+        };
+        Some(format!("warning: {text}"))
+    }
+
+    /// For commands that refuse stale data (`score`, `export rotation`, named by
+    /// `command`): [`Error::Stale`] (exit 4) when the data is stale as of now and
+    /// `allow_stale` is false; otherwise the warning to show, if any.
+    pub fn gate(&self, command: &str, allow_stale: bool) -> Result<Option<String>> {
+        match self.stale_now() {
+            Some(s) if !allow_stale => Err(Error::Stale(s.refusal(command))),
+            _ => Ok(self.warning()),
+        }
+    }
+
+    /// "--as-of 2026-01-01", or "now (2026-12-01T09:00:00Z)".
+    fn moment(&self) -> String {
+        match &self.as_of.given {
+            Some(text) => format!("--as-of {text}"),
+            None => format!("now ({})", rfc3339(self.as_of.ms)),
+        }
+    }
+}
+
+impl Stale {
+    /// "newest call 2026-11-20T23:58:00Z, last pull reached ..."; `full` also says when
+    /// no pull ever completed.
+    fn evidence(&self, full: bool) -> String {
+        let call = format!("newest call {}", rfc3339(self.newest_call_ms));
+        match self.watermark_ms {
+            Some(w) => format!("{call}, last pull reached {}", rfc3339(w)),
+            None if full => format!("{call}; no pull has completed"),
+            None => call,
+        }
+    }
+
+    /// Why `command` refuses, and how to go on.
+    fn refusal(&self, command: &str) -> String {
+        format!(
+            "the newest data is {} old ({}), more than score.stale_after_hours ({}): scores as of now would drift towards keep. Check the nightly pull (or ingest), or run `numhealth {command} --allow-stale` to go ahead anyway (or give --as-of T)",
+            age_words(self.age_ms),
+            self.evidence(true),
+            crate::time::plural(self.stale_after_hours, "hour", "hours"),
+        )
+    }
+}
+
+impl Store {
+    /// When the stored calls begin and end, and the pull watermark. Cheap on any size of
+    /// database: the first and last hours with calls come from `fleet_hourly`'s key, then
+    /// only that hour's UTC day of calls is read, through the `(anchor_day, call_key)`
+    /// index, with the calls that have no start yet (filed under no day).
+    pub fn data_freshness(&self) -> Result<Freshness> {
+        let watermark_ms = self
+            .meta_get(meta::PULL_WATERMARK_MS)?
+            .and_then(|v| v.parse().ok());
+        let first_call_ms = self.edge_call("ASC", "MIN", "placed_ms < (?1 + 1) * ?2")?;
+        let newest_call_ms = self.edge_call("DESC", "MAX", "placed_ms >= ?1 * ?2")?;
+        Ok(Freshness {
+            first_call_ms,
+            newest_call_ms,
+            watermark_ms,
+        })
+    }
+
+    /// The first (`ASC`, `MIN`) or newest (`DESC`, `MAX`) call: found in the first or last
+    /// hour the rollups hold a call in (`within` keeps that hour's side, `?1` the hour,
+    /// `?2` its length), else that hour's start (its raw calls were pruned).
+    fn edge_call(&self, order: &str, pick: &str, within: &str) -> Result<Option<i64>> {
+        let hour: Option<i64> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT hour FROM fleet_hourly WHERE attempts + inbound + platform_fault > 0 \
+                     ORDER BY hour {order} LIMIT 1"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.wrap(e))?;
+        let Some(hour) = hour else {
+            return Ok(None);
+        };
+        let day = (hour * HOUR_MS).div_euclid(DAY_MS);
+        let call: Option<i64> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {pick}(placed_ms) FROM calls WHERE anchor_day IN (?3, ?4) AND {within}"
+                ),
+                params![hour, HOUR_MS, day, UNANCHORED],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok(Some(call.unwrap_or(hour * HOUR_MS)))
+    }
+
+    /// Judges the stored data for a command's as-of moment.
+    pub fn check_freshness(
+        &self,
+        as_of: &AsOfMoment,
+        stale_after_hours: i64,
+    ) -> Result<FreshnessCheck> {
+        Ok(FreshnessCheck {
+            as_of: as_of.clone(),
+            staleness: self.data_freshness()?.judge(as_of.ms, stale_after_hours),
+        })
+    }
+
+    /// Queues the stale-data alert when `check` found the data stale as of now and a
+    /// webhook is configured. Keyed by the newest data, so a stretch of stale data queues
+    /// one alert however many runs see it. Returns whether there is an alert to deliver
+    /// (queued now or by an earlier run): then call `notify::deliver_due` once the write
+    /// lock is released.
+    pub fn queue_stale_alert(
+        &self,
+        check: &FreshnessCheck,
+        notify: &NotifyConfig,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let Some(s) = check.stale_now().filter(|_| notify.enabled()) else {
+            return Ok(false);
+        };
+        let payload = Payload::stale(s.newest_ms, check.as_of.ms, s.stale_after_hours);
+        self.outbox_enqueue(&payload, now_ms)?;
+        Ok(true)
+    }
+
+    /// Delivers what the outbox holds due (the stale-data alert among it) once the write
+    /// lock is released; returns one message per failure, a database error included, for
+    /// the caller to print. A failure never fails the command: later runs retry.
+    pub fn deliver_stale_alert(&self, notify: &NotifyConfig, now_ms: i64) -> Vec<String> {
+        match crate::notify::deliver_due(self, notify, now_ms) {
+            Ok(report) => report.failed,
+            Err(e) => vec![format!("the stale-data alert was not delivered: {e}")],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
