@@ -8,6 +8,8 @@ pub mod layouts;
 pub mod listings;
 pub mod maintenance;
 pub mod number;
+pub mod progress;
+pub mod run_summary;
 pub mod scores;
 pub mod views;
 pub mod width;

@@ -1,8 +1,9 @@
-//! Gets the disk writing a long load's write-ahead log while the load runs. A 1M-call
-//! file writes ~250 MB of WAL inside one transaction; the checkpoint at commit first
-//! fsyncs it, and waiting for all of it then took about half a second with both cores
-//! idle. Syncing the WAL every fraction of a second during the load leaves that fsync
-//! little to do. Durability is unchanged: SQLite still makes its own fsyncs.
+//! Gets the disk writing a long load's write-ahead log while the load runs. A large file
+//! writes hundreds of megabytes of WAL inside one transaction; the checkpoint at commit
+//! first fsyncs it, and would wait for all of it then with both cores idle. Syncing the
+//! WAL every fraction of a second during the load leaves that fsync little to do
+//! (BENCHMARKS.md, "fsync waits at commit"). Durability is unchanged: SQLite still makes
+//! its own fsyncs.
 //!
 //! Once the WAL has grown large, the database file is synced on the same beat too: the
 //! checkpoint at commit copies the whole WAL into it and then fsyncs it, and syncing
@@ -27,13 +28,13 @@ const EVERY: Duration = Duration::from_millis(100);
 const BIG_WAL_BYTES: u64 = 64 << 20;
 
 /// Syncs the WAL of the database at `db` on a helper thread until dropped.
-pub struct WalFlusher {
+pub(super) struct WalFlusher {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<u32>>,
 }
 
 impl WalFlusher {
-    pub fn start(db: &Path) -> WalFlusher {
+    pub(super) fn start(db: &Path) -> WalFlusher {
         let wal = wal_path(db);
         let db = db.to_path_buf();
         let (stop, stopped) = mpsc::channel::<()>();
@@ -66,7 +67,7 @@ impl WalFlusher {
     }
 
     /// Stops the helper; returns how many times it synced the WAL.
-    pub fn stop(mut self) -> u32 {
+    pub(super) fn stop(mut self) -> u32 {
         self.halt()
     }
 
