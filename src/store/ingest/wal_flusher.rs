@@ -35,6 +35,11 @@ pub(super) struct WalFlusher {
 
 impl WalFlusher {
     pub(super) fn start(db: &Path) -> WalFlusher {
+        WalFlusher::start_every(db, EVERY)
+    }
+
+    /// [`WalFlusher::start`] with another interval between syncs.
+    fn start_every(db: &Path, every: Duration) -> WalFlusher {
         let wal = wal_path(db);
         let db = db.to_path_buf();
         let (stop, stopped) = mpsc::channel::<()>();
@@ -43,7 +48,7 @@ impl WalFlusher {
             .spawn(move || {
                 let mut synced = 0;
                 let mut main: Option<Arc<File>> = None;
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                     // Missing (not created yet) or unreadable: nothing to do this time.
                     if let Ok(f) = File::open(&wal) {
                         if main.is_none() && f.metadata().is_ok_and(|m| m.len() >= BIG_WAL_BYTES) {
@@ -119,10 +124,15 @@ mod tests {
         std::fs::write(wal_path(&db), b"wal bytes").unwrap();
         let f = WalFlusher::start(&db);
         std::thread::sleep(EVERY * 3);
-        let t = std::time::Instant::now();
         let synced = f.stop();
         assert!(synced >= 1, "synced {synced} times");
-        assert!(t.elapsed() < EVERY, "stopping waits for no tick");
+        // Stopping does not wait for the next tick: with an hour between syncs, stop
+        // still returns (a flusher that slept out its interval would take the hour).
+        let slow = WalFlusher::start_every(&db, Duration::from_secs(3600));
+        let (done, returned) = mpsc::channel();
+        std::thread::spawn(move || done.send(slow.stop()).ok());
+        let synced = returned.recv_timeout(Duration::from_secs(60));
+        assert_eq!(synced, Ok(0), "stop waited for the hourly tick");
         // No WAL at all: runs and stops without syncing.
         let none = WalFlusher::start(&dir.path().join("none.db"));
         std::thread::sleep(EVERY * 2);
