@@ -28,7 +28,9 @@ use crate::cli::{Cli, Command, WidthArgs};
 use crate::config::{Settings, resolve_db_path};
 use crate::error::Result;
 use crate::report::width::Width;
+use crate::store::freshness::AsOfMoment;
 use crate::store::{DbLocation, Store, WriteLock};
+use crate::time::{now_ms, parse_moment_at};
 
 /// Flags validated and settings loaded, before any domain code runs.
 pub struct Ctx {
@@ -61,6 +63,28 @@ impl Ctx {
 
     pub fn open_reader(&self) -> Result<Store> {
         Store::open_ro(&self.db)
+    }
+
+    /// The moment `text` of the flag `flag` (`--before`, `--since`, ...) in milliseconds;
+    /// a timestamp with no zone is taken as UTC and the person is told so (unless `-q`).
+    pub fn moment(&self, flag: &str, text: &str) -> Result<i64> {
+        let m = parse_moment_at(flag, text, now_ms())?;
+        if let Some(note) = m.note(flag, text) {
+            self.say(&note);
+        }
+        Ok(m.ms)
+    }
+
+    /// The moment of an `--as-of` flag, now when it was not given, noting (unless `-q`)
+    /// a timestamp with no zone taken as UTC.
+    pub fn as_of(&self, flag: Option<&str>) -> Result<AsOfMoment> {
+        Ok(AsOfMoment {
+            ms: match flag {
+                Some(text) => self.moment("--as-of", text)?,
+                None => now_ms(),
+            },
+            given: flag.map(|s| s.trim().to_string()),
+        })
     }
 }
 

@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
         tz,
         days: daily::timeline(&history.hours, since_hour, tz),
         bursts: store.list_bursts(Some(&number), Some(since_hour * HOUR_MS), Some(as_of))?,
-        history: store.score_history(&number, 30)?,
+        history: store.score_history(&number, as_of, 30)?,
     };
     report::number::print(&story, args.format.into(), ctx.width)?;
     Ok(exit::OK)

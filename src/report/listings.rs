@@ -60,8 +60,17 @@ struct BurstJson<'a> {
     number: &'a str,
     start: String,
     end: String,
+    /// From start to end, in minutes to one decimal (as the table and CSV show it).
+    minutes: f64,
     calls: i64,
     short_calls: i64,
+}
+
+/// A burst's length in minutes, rounded to one decimal exactly as the table and CSV
+/// print it (`{:.1}`), so the three outputs agree.
+fn minutes_shown(b: &BurstRow) -> f64 {
+    let minutes = (b.end_ms - b.start_ms) as f64 / 60_000.0;
+    format!("{minutes:.1}").parse().unwrap_or(minutes)
 }
 
 /// Stored bursts.
@@ -72,6 +81,7 @@ pub fn bursts(rows: &[BurstRow], format: Format, width: Width) -> Result<()> {
             number: &b.number,
             start: rfc3339(b.start_ms),
             end: rfc3339(b.end_ms),
+            minutes: minutes_shown(b),
             calls: b.calls,
             short_calls: b.short_calls,
         })

@@ -188,7 +188,7 @@ mod tests {
         let recorded = assess_and_record(&mut store, &cfg, as_of, "").unwrap();
         assert_eq!(recorded.assessments, two);
         let first = &two[0];
-        let history = store.score_history(&first.number, 10).unwrap();
+        let history = store.score_history(&first.number, as_of, 10).unwrap();
         assert_eq!(history.len(), 1);
         assert_eq!(
             (history[0].run_id, history[0].score),

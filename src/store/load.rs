@@ -205,9 +205,9 @@ impl Store {
             (Some(s), Some(b)) => {
                 if s != short_call_ms.to_string() || b != want_bursts {
                     return Err(self.db_error(format!(
-                        "its rollups were computed with short_call_ms={s} and bursts {b}, but the settings now say \
-                         short_call_ms={short_call_ms} and bursts {want_bursts}; run `numhealth rebuild` to recompute them, \
-                         or restore the old settings"
+                        "{} since the rollups were built; run `numhealth rebuild` to recompute them \
+                         with the new settings, or restore the old ones",
+                        settings_changed(&s, &b, short_call_ms, bursts)
                     )));
                 }
             }
@@ -231,4 +231,58 @@ impl Store {
             .optional()
             .map_err(|e| self.wrap(e))
     }
+}
+
+/// The settings that differ from those the rollups were built with, named as the config
+/// file names them: "ingest.short_call_secs changed from 6 to 8".
+fn settings_changed(
+    stored_short_ms: &str,
+    stored_bursts: &str,
+    short_call_ms: i64,
+    bursts: &BurstConfig,
+) -> String {
+    let secs = |ms: i64| {
+        if ms % 1000 == 0 {
+            (ms / 1000).to_string()
+        } else {
+            format!("{}", ms as f64 / 1000.0)
+        }
+    };
+    let mut changed = Vec::new();
+    if stored_short_ms != short_call_ms.to_string() {
+        let was = stored_short_ms
+            .parse()
+            .map_or_else(|_| format!("{stored_short_ms:?} ms"), secs);
+        changed.push(format!(
+            "ingest.short_call_secs changed from {was} to {}",
+            secs(short_call_ms)
+        ));
+    }
+    match serde_json::from_str::<BurstConfig>(stored_bursts) {
+        Ok(was) => {
+            for (key, old, new) in [
+                ("window_minutes", was.window_minutes, bursts.window_minutes),
+                (
+                    "min_short_calls",
+                    was.min_short_calls,
+                    bursts.min_short_calls,
+                ),
+            ] {
+                if old != new {
+                    changed.push(format!("bursts.{key} changed from {old} to {new}"));
+                }
+            }
+        }
+        Err(_) => changed.push(format!(
+            "the [bursts] settings changed from {stored_bursts} to {}",
+            serde_json::to_string(bursts).unwrap_or_default()
+        )),
+    }
+    if changed.is_empty() {
+        // Stored in another spelling of the same values: name them all.
+        changed.push(format!(
+            "the short-call and [bursts] settings were recorded as {stored_short_ms} ms and {stored_bursts}"
+        ));
+    }
+    changed.join(" and ")
 }
