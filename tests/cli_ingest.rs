@@ -29,6 +29,8 @@ fn summary_json_has_exactly_the_contract_keys() {
     assert_eq!(
         keys,
         [
+            "already_rejected",
+            "empty_files",
             "files",
             "inserted",
             "read",

@@ -293,15 +293,9 @@ fn retries_429_500_stalls_and_broken_bodies_then_loads_the_page() {
     for r in &reqs {
         assert_request(r, t, until, None);
     }
-    for said in [
-        "HTTP 429",
-        "HTTP 500",
-        "timeout",
-        "truncated",
-        "attempt 6 of 6",
-    ] {
-        assert!(run.stderr.contains(said), "{said:?} not in {}", run.stderr);
-    }
+    // Retries are progress, told only to a person at a terminal: stderr is a pipe here,
+    // as under cron, and a pull that got there in the end prints nothing on it.
+    assert_eq!(run.stderr, "", "nothing but errors without a terminal");
     assert_eq!(f.watermark(), Some(until));
 }
 

@@ -40,11 +40,20 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
     let (_lock, mut store) = ctx.open_writer()?;
     let settings = LoadSettings::from_settings(&ctx.settings, started);
     let progress = progress::for_terminal(ctx.progress);
+    let say = |m: &str| ctx.say(m);
+    // How far the pull got (the window, each page, retries) only for a person at a
+    // terminal: under cron a pull prints nothing but errors and the rejects notice.
+    let tell_progress = |m: &str| {
+        if ctx.progress {
+            ctx.say(m);
+        }
+    };
     let loading = Loading {
         opts: &opts,
         settings: &settings,
         progress: &*progress,
         on_failure: &run_summary::input_failed,
+        say: &say,
     };
     let request = PullRequest {
         since,
@@ -52,7 +61,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
         started,
         config: &ctx.settings.pull,
     };
-    let outcome = run_pull(&mut store, &client, &request, loading, &|m| ctx.say(m))?;
-    run_summary::print(&outcome, args.format.into(), &|m| ctx.say(m))?;
+    let outcome = run_pull(&mut store, &client, &request, loading, &tell_progress)?;
+    run_summary::print(&outcome, args.format.into(), ctx.quiet, &say)?;
     Ok(outcome.exit_code())
 }

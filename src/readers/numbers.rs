@@ -136,21 +136,58 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
 }
 
 /// A number a person typed (a flag, not a record), as stored: in E.164 when phonenumber
-/// can parse it (national formats read in `default_region`, a region code such as `US`),
-/// else `+digits` as it is; anything else is a usage error.
+/// can parse it (national formats read in `default_region`, a region code such as `US`).
+/// `+digits` is judged as a record's number is: a number ingest would keep comes back as
+/// it is stored, one it would reject (too short, too long) is refused. Anything else is a
+/// usage error too.
 pub fn normalize_number(default_region: &str, s: &str) -> Result<String> {
     let s = s.trim();
     let region = default_region.parse::<Id>().ok();
+    if s.len() > 1 && s.starts_with('+') && s[1..].bytes().all(|b| b.is_ascii_digit()) {
+        return match normalise(region.unwrap_or(Id::US), s) {
+            NumCheck::Ok { e164, .. } => Ok(e164.to_string()),
+            NumCheck::Bad => Err(Error::Usage(format!(
+                "{s} is not a valid phone number ({}); give it in E.164, e.g. +14155550100",
+                what_is_wrong(s)
+            ))),
+        };
+    }
     match phonenumber::parse(region, s) {
         Ok(n) => Ok(n.format().mode(phonenumber::Mode::E164).to_string()),
-        Err(_)
-            if s.starts_with('+') && s.len() > 2 && s[1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(s.to_string())
-        }
         Err(e) => Err(Error::Usage(format!(
             "{s:?} is not a phone number ({e}); give it in E.164, e.g. +14155550100"
         ))),
+    }
+}
+
+/// Why `+digits` that `normalise` refused is not a phone number: its length against the
+/// lengths its country's numbers have (phonenumber's metadata), else against E.164's.
+fn what_is_wrong(s: &str) -> &'static str {
+    let digits = s.len() - 1;
+    let known = catch_unwind(|| {
+        let n = phonenumber::parse(None, s).ok()?;
+        let lengths = n
+            .metadata(&phonenumber::metadata::DATABASE)?
+            .descriptors()
+            .general()
+            .possible_length()
+            .to_vec();
+        Some((n.national().to_string().len(), lengths))
+    });
+    match known {
+        Ok(Some((national, lengths))) if !lengths.is_empty() => {
+            let (lo, hi) = (lengths[0] as usize, lengths[lengths.len() - 1] as usize);
+            if national < lo {
+                "too short"
+            } else if national > hi {
+                "too long"
+            } else {
+                "no number of its country has that length"
+            }
+        }
+        _ if digits < 8 => "too short",
+        _ if digits > 15 => "too long",
+        _ => "no country has that calling code",
     }
 }
 
@@ -202,7 +239,26 @@ mod tests {
             normalize_number("GB", "07911 123456").unwrap(),
             "+447911123456"
         );
-        assert_eq!(normalize_number("US", "+999").unwrap(), "+999");
+        // `+digits` is judged like a record's number: kept when ingest would keep it.
+        assert_eq!(
+            normalize_number("US", "+19995550123").unwrap(),
+            "+19995550123"
+        );
+        for (short, why) in [
+            ("+1415455", "too short"),
+            ("+999", "too short"),
+            ("+14155550100123456", "too long"),
+        ] {
+            match normalize_number("US", short) {
+                Err(Error::Usage(m)) => assert_eq!(
+                    m,
+                    format!(
+                        "{short} is not a valid phone number ({why}); give it in E.164, e.g. +14155550100"
+                    )
+                ),
+                other => panic!("{short}: {other:?}"),
+            }
+        }
         for bad in ["call me", "+", "+1x"] {
             assert!(
                 matches!(normalize_number("US", bad), Err(Error::Usage(_))),

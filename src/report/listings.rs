@@ -55,6 +55,15 @@ pub fn rejects(rows: &[RejectRow], format: Format, width: Width) -> Result<()> {
     emit_fitted(format, &table, &layouts::REJECTS, width, rows)
 }
 
+/// Tells how many rejects `rejects --clear-before` deleted.
+pub fn rejects_cleared(cleared: usize, before_ms: i64, say: &dyn Fn(&str)) {
+    let noun = if cleared == 1 { "reject" } else { "rejects" };
+    say(&format!(
+        "cleared {cleared} {noun} recorded before {}",
+        rfc3339(before_ms)
+    ));
+}
+
 #[derive(Serialize)]
 struct BurstJson<'a> {
     number: &'a str,

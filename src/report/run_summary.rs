@@ -1,18 +1,43 @@
-//! What an ingest or pull run prints when it ends: the summary (a table for people, JSON
-//! for scripts) on stdout, and on stderr the failed inputs as they happen and a pointer to
-//! the records kept aside.
+//! What an ingest or pull run prints: the summary when it ends (a table for people, JSON
+//! for scripts) on stdout, and on stderr the failed inputs as they happen, a pointer to
+//! the records kept aside, the directories expanded and the database created.
+
+use std::path::Path;
 
 use crate::error::Result;
 use crate::report::{Format, emit, views, write_json};
-use crate::store::ingest::RunOutcome;
+use crate::store::ingest::{Inputs, RunOutcome};
 
 /// Reports an input that failed and was rolled back (always shown, even with `-q`).
 pub fn input_failed(message: &str) {
     eprintln!("numhealth: error: {message}");
 }
 
-/// Prints the summary of a finished run; `say` gets the notice about rejects.
-pub fn print(outcome: &RunOutcome, format: Format, say: &dyn Fn(&str)) -> Result<()> {
+/// Reports every input refused before anything was read (always shown).
+pub fn inputs_refused(inputs: &Inputs) {
+    inputs.refusals().for_each(input_failed);
+}
+
+/// Tells of the directories `--recursive` expanded.
+pub fn inputs_expanded(inputs: &Inputs, say: &dyn Fn(&str)) {
+    for (dir, files) in &inputs.expanded {
+        let noun = if *files == 1 { "file" } else { "files" };
+        say(&format!(
+            "{}: loading the {files} {noun} below it",
+            dir.display()
+        ));
+    }
+}
+
+/// Tells that the run created the database at `db`.
+pub fn database_created(db: &Path, say: &dyn Fn(&str)) {
+    let shown = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+    say(&format!("created database {}", shown.display()));
+}
+
+/// Prints the summary of a finished run; `say` gets the notice about rejects. `quiet`
+/// (`-q`): no table (JSON, asked for by a script, is still printed).
+pub fn print(outcome: &RunOutcome, format: Format, quiet: bool, say: &dyn Fn(&str)) -> Result<()> {
     let totals = &outcome.totals;
     match format {
         Format::Json => {
@@ -22,7 +47,20 @@ pub fn print(outcome: &RunOutcome, format: Format, say: &dyn Fn(&str)) -> Result
             }
             write_json(std::io::stdout().lock(), &v)?;
         }
-        f => emit(f, &views::summary(totals, outcome.pages), &())?,
+        _ if quiet => {}
+        f => {
+            let mut table = views::summary(totals, None);
+            for (k, v) in [
+                ("already_rejected", totals.already_rejected),
+                ("empty_files", totals.empty_files),
+            ]
+            .into_iter()
+            .chain(outcome.pages.map(|p| ("pages", p)))
+            {
+                table.push(vec![k.to_string(), v.to_string()]);
+            }
+            emit(f, &table, &())?;
+        }
     }
     if totals.rejected > 0 {
         say(&format!(

@@ -56,8 +56,11 @@ pub struct FileCounts {
     pub updated: u64,
     pub unchanged: u64,
     pub skipped: u64,
+    /// Rejected records newly kept aside.
     pub rejected: u64,
     pub unknown_reasons: u64,
+    /// Rejected records already kept aside by an earlier load (not stored again).
+    pub already_rejected: u64,
 }
 
 impl FileCounts {
@@ -69,6 +72,7 @@ impl FileCounts {
         self.skipped += o.skipped;
         self.rejected += o.rejected;
         self.unknown_reasons += o.unknown_reasons;
+        self.already_rejected += o.already_rejected;
     }
 }
 

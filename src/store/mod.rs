@@ -44,6 +44,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0004_scores_trend.sql"),
     include_str!("../../sql/0005_outbox.sql"),
     include_str!("../../sql/0006_pool.sql"),
+    include_str!("../../sql/0008_rejects_key.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -80,6 +81,7 @@ impl Store {
         lock_timeout: Duration,
         on_wait: impl FnMut(&str),
     ) -> Result<(WriteLock, Store)> {
+        refuse_directory(path)?;
         ensure_directory(path, location)?;
         let lock = WriteLock::acquire(path, lock_timeout, on_wait)?;
         let store = Store::open_file_rw(path)?;
@@ -95,6 +97,7 @@ impl Store {
         } else {
             DbLocation::Given
         };
+        refuse_directory(path)?;
         ensure_directory(path, location)?;
         Store::open_file_rw(path)
     }
@@ -127,6 +130,7 @@ impl Store {
 
     /// Opens an existing database for reading; a missing file is a clear error.
     pub fn open_ro(path: &Path) -> Result<Store> {
+        refuse_directory(path)?;
         if !path.exists() {
             return Err(Error::database(
                 path,
@@ -176,6 +180,7 @@ impl Store {
         marks::register(&self.conn)?;
         keys::register(&self.conn)?;
         pool::register(&self.conn)?;
+        runs::register(&self.conn)?;
         Ok(())
     }
 
@@ -253,6 +258,19 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.wrap(e))
     }
+}
+
+/// Refuses a database path that is a directory (`--db /tmp`): a usage error naming a file
+/// path to give instead.
+fn refuse_directory(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "--db {} is a directory; give a file path such as {}",
+            path.display(),
+            path.join("numhealth.db").display()
+        )));
+    }
+    Ok(())
 }
 
 /// Makes sure the directory `path` goes in exists: a missing one is created (0700, with

@@ -1,6 +1,8 @@
-//! Ingest runs, their files and the records kept aside: what the nightly job did.
+//! Ingest runs, their files and the records kept aside: what the nightly job did. A
+//! reject is stored once, keyed by the xxh3 hash of its raw text, its field and reason.
 
-use rusqlite::params;
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -15,7 +17,28 @@ pub struct RunTotals {
     pub updated: u64,
     pub unchanged: u64,
     pub skipped: u64,
+    /// Rejected records newly kept aside.
     pub rejected: u64,
+    /// Rejected records that were already kept aside (not stored again).
+    pub already_rejected: u64,
+    /// Inputs that were empty (no bytes, or only whitespace).
+    pub empty_files: u64,
+}
+
+/// The key of a reject's raw text: xxh3-64, as SQLite stores it (`rejects.raw_hash`).
+pub(crate) fn raw_hash(raw: &str) -> i64 {
+    xxhash_rust::xxh3::xxh3_64(raw.as_bytes()) as i64
+}
+
+/// `nh_raw_hash(text)`: `raw_hash` in SQL (the migration that added the key uses it).
+pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("nh_raw_hash", 1, flags, |ctx: &Context<'_>| {
+        Ok(match ctx.get_raw(0) {
+            rusqlite::types::ValueRef::Text(t) => Some(xxhash_rust::xxh3::xxh3_64(t) as i64),
+            _ => None,
+        })
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,7 +149,9 @@ impl Store {
     pub fn run_totals(&self, run_id: i64) -> Result<RunTotals> {
         self.conn
             .query_row(
-                "SELECT files, read, inserted, updated, unchanged, skipped, rejected FROM runs WHERE id = ?1",
+                "SELECT files, read, inserted, updated, unchanged, skipped, rejected, already_rejected, \
+                     (SELECT count(*) FROM run_files WHERE run_id = ?1 AND status = 'ok' AND shape = 'empty') \
+                 FROM runs WHERE id = ?1",
                 [run_id],
                 |r| {
                     Ok(RunTotals {
@@ -137,6 +162,8 @@ impl Store {
                         unchanged: r.get::<_, i64>(4)? as u64,
                         skipped: r.get::<_, i64>(5)? as u64,
                         rejected: r.get::<_, i64>(6)? as u64,
+                        already_rejected: r.get::<_, i64>(7)? as u64,
+                        empty_files: r.get::<_, i64>(8)? as u64,
                     })
                 },
             )
@@ -220,5 +247,81 @@ impl Store {
                 })
             },
         )
+    }
+
+    /// Deletes the rejects of runs that started before `before_ms` (of run `run_id` only,
+    /// if given); returns how many.
+    pub fn clear_rejects_before(&self, before_ms: i64, run_id: Option<i64>) -> Result<usize> {
+        self.conn
+            .execute(
+                "DELETE FROM rejects WHERE run_id IN \
+                 (SELECT id FROM runs WHERE started_ms < ?1 AND (?2 IS NULL OR id = ?2))",
+                params![before_ms, run_id],
+            )
+            .map_err(|e| self.wrap(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, params};
+
+    use super::raw_hash;
+    use crate::store::{MIGRATION_SQL, Store, keys, marks, migrations, pool};
+
+    /// The migration that keys rejects drops the duplicates stored before it (the first
+    /// one stored stays), a NULL field included, and hashes the raw text as loads do.
+    #[test]
+    fn the_rejects_key_migration_keeps_the_first_of_each_reject() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let mut conn = Connection::open(&path).unwrap();
+        marks::register(&conn).unwrap();
+        keys::register(&conn).unwrap();
+        pool::register(&conn).unwrap();
+        let before = MIGRATION_SQL
+            .iter()
+            .position(|sql| sql.contains("rejects_key"))
+            .unwrap();
+        migrations().to_version(&mut conn, before).unwrap();
+        conn.execute(
+            "INSERT INTO runs (id, kind, started_ms) VALUES (1, 'ingest', 10), (2, 'ingest', 20)",
+            [],
+        )
+        .unwrap();
+        let add = |run: i64, field: Option<&str>, reason: &str, raw: &str| {
+            conn.execute(
+                "INSERT INTO rejects (run_id, file, record, field, reason, raw) VALUES (?1, 'f', 1, ?2, ?3, ?4)",
+                params![run, field, reason, raw],
+            )
+            .unwrap();
+        };
+        for run in [1, 2] {
+            add(run, Some("from_number"), "bad number", "{\"a\":1}");
+            add(run, None, "not an object", "[1]");
+        }
+        add(2, Some("to_number"), "bad number", "{\"a\":1}");
+        drop(conn);
+
+        let s = Store::open_rw(&path, false).unwrap();
+        let kept: Vec<(i64, Option<String>, i64)> = s
+            .query_rows(
+                "SELECT run_id, field, raw_hash FROM rejects ORDER BY id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let h = raw_hash("{\"a\":1}");
+        assert_eq!(
+            kept,
+            [
+                (1, Some("from_number".into()), h),
+                (1, None, raw_hash("[1]")),
+                (2, Some("to_number".into()), h),
+            ]
+        );
+        assert_eq!(s.clear_rejects_before(15, Some(2)).unwrap(), 0);
+        assert_eq!(s.clear_rejects_before(15, None).unwrap(), 2);
+        assert_eq!(s.list_rejects(None, 10).unwrap().len(), 1);
     }
 }

@@ -1,5 +1,6 @@
 //! The per-file transaction: one IMMEDIATE transaction per file, items taken one by one
-//! and buffered into batches (`upsert` writes them), rejects kept with their locator,
+//! and buffered into batches (`upsert` writes them), rejects kept with their locator
+//! (once: a reject already stored is only counted),
 //! sums handed over by a `Presummer` written a slice per batch, and at `finish` the last
 //! rollup changes, burst re-detection and the file's row in `run_files`, all committed
 //! together or not at all. Dropping a load without `finish` rolls everything back.
@@ -15,6 +16,7 @@ use crate::store::keys::CallIndex;
 use crate::store::load::redetect_number;
 use crate::store::raw_statement::RawStatement;
 use crate::store::rollups::Writing;
+use crate::store::runs::raw_hash;
 use crate::store::{FileCounts, LoadSettings, Store};
 
 #[cfg(test)]
@@ -150,10 +152,13 @@ impl FileLoad<'_> {
             }
             Staged::Skipped => self.tally.counts.skipped += 1,
             Staged::Rejected(rej) => {
-                self.tally.counts.rejected += 1;
-                self.tx
+                // A reject already stored (the same raw text, field and reason) is counted,
+                // not stored again: re-ingesting a file does not repeat its rejects.
+                let stored = self
+                    .tx
                     .prepare_cached(
-                        "INSERT INTO rejects (run_id, file, line, record, field, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        "INSERT INTO rejects (run_id, file, line, record, field, reason, raw, raw_hash) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                     )?
                     .execute(params![
                         self.run_id,
@@ -162,8 +167,14 @@ impl FileLoad<'_> {
                         rej.at.record as i64,
                         rej.field,
                         rej.reason,
-                        rej.raw
+                        rej.raw,
+                        raw_hash(&rej.raw)
                     ])?;
+                if stored == 0 {
+                    self.tally.counts.already_rejected += 1;
+                } else {
+                    self.tally.counts.rejected += 1;
+                }
             }
         }
         Ok(())
@@ -189,8 +200,8 @@ impl FileLoad<'_> {
         self.redetect_bursts()?;
         let c = self.tally.counts;
         self.tx.execute(
-            "INSERT INTO run_files (run_id, ordinal, name, sha256, bytes, shape, read, inserted, updated, unchanged, skipped, rejected, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'ok')",
+            "INSERT INTO run_files (run_id, ordinal, name, sha256, bytes, shape, read, inserted, updated, unchanged, skipped, rejected, \
+             already_rejected, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'ok')",
             params![
                 self.run_id,
                 self.ordinal,
@@ -203,13 +214,14 @@ impl FileLoad<'_> {
                 c.updated as i64,
                 c.unchanged as i64,
                 c.skipped as i64,
-                c.rejected as i64
+                c.rejected as i64,
+                c.already_rejected as i64
             ],
         )?;
         self.tx.execute(
             "UPDATE runs SET files = files + 1, read = read + ?2, inserted = inserted + ?3, updated = updated + ?4, \
-             unchanged = unchanged + ?5, skipped = skipped + ?6, rejected = rejected + ?7, unknown_reasons = unknown_reasons + ?8 \
-             WHERE id = ?1",
+             unchanged = unchanged + ?5, skipped = skipped + ?6, rejected = rejected + ?7, unknown_reasons = unknown_reasons + ?8, \
+             already_rejected = already_rejected + ?9 WHERE id = ?1",
             params![
                 self.run_id,
                 c.read as i64,
@@ -218,7 +230,8 @@ impl FileLoad<'_> {
                 c.unchanged as i64,
                 c.skipped as i64,
                 c.rejected as i64,
-                c.unknown_reasons as i64
+                c.unknown_reasons as i64,
+                c.already_rejected as i64
             ],
         )?;
         self.tx.commit()?;

@@ -1,6 +1,7 @@
 //! The ingest engine: reading a source into the database. One source is one file of a
 //! run, loaded in one transaction (`load_source`); a run is a sequence of them
-//! (`RunLoad`, and `ingest_paths` for `numhealth ingest`).
+//! (`RunLoad`, and `ingest_inputs` for `numhealth ingest`, over `Inputs` checked before
+//! the database is opened).
 //!
 //! Layers, top down: `run` (runs, their files and how a run ends), `pipeline` (the parser
 //! thread and the SQLite thread, chunks through a bounded channel, memory recycling, the
@@ -9,6 +10,7 @@
 //! calls), `staged` (what is derived from a record alone).
 
 mod file_load;
+mod inputs;
 mod pipeline;
 mod presum;
 mod run;
@@ -20,7 +22,8 @@ mod wal_flusher;
 mod tests;
 
 pub use file_load::FileLoad;
-pub use run::{Loading, RunLoad, RunOutcome, check_paths, ingest_paths};
+pub use inputs::{Input, Inputs};
+pub use run::{Loading, RunLoad, RunOutcome, STDIN_NAME, ingest_inputs};
 
 use crate::error::Result;
 use crate::readers::FileReader;

@@ -28,7 +28,7 @@ const CHUNKS_IN_FLIGHT: usize = 16;
 
 /// What a pipeline reads: a `FileReader`, or (in tests) items held in memory.
 pub(super) trait ItemSource: Send {
-    /// The next item; an `Err` is fatal and ends the source.
+    /// The next item; an `Err` is fatal and ends the source (its message names the source).
     fn next_item(&mut self) -> Option<std::result::Result<Item, ReadError>>;
     /// Raw bytes consumed so far, for progress.
     fn bytes_read(&self) -> u64;
@@ -177,10 +177,11 @@ impl<'a> Pipeline<'a> {
                             for item in chunk {
                                 match item {
                                     Ok(it) => load.add_staged(it)?,
-                                    // Dropping the load rolls the file back.
+                                    // Dropping the load rolls the file back. The
+                                    // reader's message names the source.
                                     Err(e) => {
                                         return Ok(FileOutcome::Failed(format!(
-                                            "{name}: {e} (the whole file was rolled back)"
+                                            "{e} (the whole file was rolled back)"
                                         )));
                                     }
                                 }

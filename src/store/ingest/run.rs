@@ -1,17 +1,25 @@
 //! Runs: a run is a sequence of inputs (files, or API pages), each loaded as one file of
 //! the run in its own transaction. An input that cannot be read is rolled back, recorded
-//! as failed and reported, and the run goes on (ingest) or stops (pull). How a run ends
-//! decides its status in `runs` and the exit code.
+//! as failed and reported, and the run goes on (ingest) or stops (pull). An empty input
+//! is recorded (shape `empty`) and a warning said. How a run ends decides its status in
+//! `runs` and the exit code.
+//!
+//! Files are recorded (in `run_files` and `rejects`) under their absolute path; messages
+//! name them as they were given.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+use super::inputs::{Input, Inputs};
 use super::{FileOutcome, Progress, load_source};
-use crate::error::{Error, Result, exit};
+use crate::error::{Result, exit};
 use crate::readers::{FileReader, ReadError, ReaderOptions};
 use crate::store::{LoadSettings, RunTotals, Store};
 
-/// How a run reads and loads its inputs, and whom it tells of a failed one.
+/// The name standard input is recorded under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// How a run reads and loads its inputs, and whom it tells what.
 #[derive(Clone, Copy)]
 pub struct Loading<'a> {
     pub opts: &'a ReaderOptions,
@@ -19,6 +27,8 @@ pub struct Loading<'a> {
     pub progress: &'a dyn Progress,
     /// Told the message of each input that fails (the message names the input).
     pub on_failure: &'a dyn Fn(&str),
+    /// Told warnings for people (an empty input).
+    pub say: &'a dyn Fn(&str),
 }
 
 /// A run in progress: its inputs loaded one by one, the failed ones counted.
@@ -49,15 +59,23 @@ impl<'a> RunLoad<'a> {
         self.run_id
     }
 
-    /// Loads the file at `path` (`-`: standard input) as input `ordinal` of the run.
-    pub fn load_path(&mut self, ordinal: i64, path: &Path) -> Result<FileOutcome> {
-        let name = if path.as_os_str() == "-" {
-            "<stdin>".to_string()
-        } else {
-            path.display().to_string()
-        };
-        let opened = FileReader::open(path, self.loading.opts);
-        self.load_opened(ordinal, &name, opened)
+    /// Loads `input` as input `ordinal` of the run; a refused one is recorded as failed.
+    pub fn load_input(&mut self, ordinal: i64, input: &Input) -> Result<FileOutcome> {
+        match input {
+            Input::Stdin => {
+                let stdin = Box::new(std::io::stdin());
+                let opened = FileReader::from_reader(STDIN_NAME, stdin, self.loading.opts);
+                self.load_opened(ordinal, STDIN_NAME, opened)
+            }
+            Input::File(path) => {
+                let opened = FileReader::open(path, self.loading.opts);
+                self.load_opened(ordinal, &recorded_name(path), opened)
+            }
+            Input::Refused { path, message } => {
+                self.fail(ordinal, &recorded_name(path), message)?;
+                Ok(FileOutcome::Failed(message.clone()))
+            }
+        }
     }
 
     /// Loads `body` (an API page) as input `ordinal` of the run, named `name`.
@@ -73,17 +91,26 @@ impl<'a> RunLoad<'a> {
         opened: std::result::Result<FileReader, ReadError>,
     ) -> Result<FileOutcome> {
         let outcome = match opened {
-            Ok(reader) => load_source(
-                self.store,
-                self.run_id,
-                ordinal,
-                name,
-                reader,
-                self.loading.settings,
-                self.loading.progress,
-            )?,
+            Ok(reader) => {
+                if reader.is_empty() {
+                    (self.loading.say)(&format!(
+                        "warning: {}: empty file, nothing to read",
+                        reader.name()
+                    ));
+                }
+                load_source(
+                    self.store,
+                    self.run_id,
+                    ordinal,
+                    name,
+                    reader,
+                    self.loading.settings,
+                    self.loading.progress,
+                )?
+            }
+            // The reader's message names the input.
             Err(e) => {
-                let msg = format!("{name}: {e}");
+                let msg = e.to_string();
                 self.store
                     .record_failed_file(self.run_id, ordinal, name, &msg)?;
                 FileOutcome::Failed(msg)
@@ -162,29 +189,29 @@ impl RunOutcome {
     }
 }
 
-/// Refuses paths a run cannot read: standard input (`-`) more than once.
-pub fn check_paths(paths: &[PathBuf]) -> Result<()> {
-    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(Error::Usage(
-            "`-` (standard input) can be given only once".into(),
-        ));
-    }
-    Ok(())
+/// The name a file is recorded under: its absolute path (symbolic links resolved when it
+/// can be), or the path as given if even that cannot be had.
+fn recorded_name(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| PathBuf::from(path))
+        .display()
+        .to_string()
 }
 
-/// `numhealth ingest`: loads each path (`-`: standard input) as one file of a new run, in
-/// order, each in its own transaction; a file that fails is rolled back, recorded and told
-/// to `loading.on_failure`, and the run goes on.
-pub fn ingest_paths(
+/// `numhealth ingest`: loads each input as one file of a new run, in order, each in its
+/// own transaction; an input that was refused or fails is recorded as failed (rolled
+/// back) and told to `loading.on_failure`, and the run goes on.
+pub fn ingest_inputs(
     store: &mut Store,
-    paths: &[PathBuf],
+    inputs: &Inputs,
     loading: Loading<'_>,
 ) -> Result<RunOutcome> {
     let s = loading.settings;
     store.check_ingest_settings(s.short_call_ms, &s.bursts)?;
     let mut run = RunLoad::begin(store, "ingest", loading)?;
-    for (i, path) in paths.iter().enumerate() {
-        run.load_path(i as i64 + 1, path)?;
+    for (i, input) in inputs.inputs.iter().enumerate() {
+        run.load_input(i as i64 + 1, input)?;
     }
     run.finish(None)
 }

@@ -3,7 +3,7 @@
 //! shared with the per-file load's tests (`file_load/tests.rs`).
 
 use super::pipeline::{ItemSource, Pipeline, SourceEnd};
-use super::{FileOutcome, Loading, NoProgress, RunOutcome, ingest_paths};
+use super::{FileOutcome, Inputs, Loading, NoProgress, RunOutcome, ingest_inputs};
 use crate::health::bursts::BurstConfig;
 use crate::model::{CallRecord, Direction, Item, Locator};
 use crate::readers::{InputFormat, ReadError, ReaderOptions};
@@ -158,7 +158,7 @@ impl ItemSource for Items {
         if self.fail_at == Some(self.read) {
             self.fail_at = None;
             return Some(Err(ReadError {
-                message: "reading: broken input".into(),
+                message: "broken.ndjson: reading: broken input".into(),
             }));
         }
         let item = self.items.next()?;
@@ -315,8 +315,10 @@ fn a_run_ends_failed_over_rejects_over_ok() {
             settings: &settings,
             progress: &NoProgress,
             on_failure: &on_failure,
+            say: &|m| panic!("nothing to say here: {m}"),
         };
-        let outcome = ingest_paths(&mut s, paths, loading).unwrap();
+        let inputs = Inputs::check(paths, false).unwrap();
+        let outcome = ingest_inputs(&mut s, &inputs, loading).unwrap();
         (outcome, errors.into_inner())
     };
     let (ok, errors) = ingest(std::slice::from_ref(&good));
@@ -334,8 +336,10 @@ fn a_run_ends_failed_over_rejects_over_ok() {
     );
     assert_eq!((failed.totals.files, failed.totals.unchanged), (1, 1));
     assert_eq!(errors.len(), 1);
-    let want = format!("{}: cannot open {}", missing.display(), missing.display());
+    // The message names the file once.
+    let want = format!("cannot open {}: ", missing.display());
     assert!(errors[0].starts_with(&want), "{errors:?}");
+    assert_eq!(errors[0].matches("missing.ndjson").count(), 1, "{errors:?}");
 
     let runs = s.list_runs(10).unwrap();
     let statuses: Vec<&str> = runs.iter().map(|r| r.status.as_str()).collect();
@@ -354,4 +358,113 @@ fn a_run_ends_failed_over_rejects_over_ok() {
         dir.path().join("good.ndjson").display().to_string(),
     );
     assert_eq!(files, [(missing.as_str(), "failed"), (good.as_str(), "ok")]);
+}
+
+/// The loading settings of the run tests below, with readers' options for `T0`.
+fn reader_options() -> ReaderOptions {
+    ReaderOptions {
+        format: InputFormat::Auto,
+        default_region: "US".into(),
+        now_ms: T0 + 86_400_000,
+        max_age_days: 3650,
+        max_duration_hours: 24,
+    }
+}
+
+/// Ingests `paths` as one run; returns the outcome and what was said to people.
+fn ingest_saying(s: &mut Store, paths: &[std::path::PathBuf]) -> (RunOutcome, Vec<String>) {
+    let (opts, settings) = (reader_options(), settings());
+    let said = std::cell::RefCell::new(Vec::new());
+    let loading = Loading {
+        opts: &opts,
+        settings: &settings,
+        progress: &NoProgress,
+        on_failure: &|m| panic!("no input fails here: {m}"),
+        say: &|m| said.borrow_mut().push(m.to_string()),
+    };
+    let inputs = Inputs::check(paths, false).unwrap();
+    let outcome = ingest_inputs(s, &inputs, loading).unwrap();
+    (outcome, said.into_inner())
+}
+
+/// Re-ingesting a file does not store its rejects again: they are counted as already
+/// rejected, and a run whose rejects were all stored before ends `ok` (exit 0).
+#[test]
+fn rejects_already_stored_are_counted_not_stored_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rejects.ndjson");
+    let lines =
+        call_line("r1", "\"x\"") + &call_line("r2", "\"y\"") + &call_line("ok", &T0.to_string());
+    std::fs::write(&file, lines).unwrap();
+    let (_d, mut s) = open();
+    let (first, _) = ingest_saying(&mut s, std::slice::from_ref(&file));
+    assert_eq!(
+        (
+            first.totals.rejected,
+            first.totals.already_rejected,
+            first.exit_code()
+        ),
+        (2, 0, 2)
+    );
+    for _ in 0..2 {
+        let (again, _) = ingest_saying(&mut s, std::slice::from_ref(&file));
+        assert_eq!(
+            (again.totals.rejected, again.totals.already_rejected),
+            (0, 2)
+        );
+        assert_eq!((again.status(), again.exit_code()), ("ok", 0));
+    }
+    assert_eq!(s.list_rejects(None, 100).unwrap().len(), 2);
+    let files = s.run_files(&[first.run_id]).unwrap();
+    assert_eq!(
+        files[0].name,
+        std::fs::canonicalize(&file).unwrap().display().to_string()
+    );
+
+    // Another record is a new reject, in a run that reads the first file again too.
+    let other = dir.path().join("other.ndjson");
+    std::fs::write(&other, call_line("r1", "\"z\"")).unwrap();
+    let (third, _) = ingest_saying(&mut s, &[other, file]);
+    assert_eq!(
+        (third.totals.rejected, third.totals.already_rejected),
+        (1, 2)
+    );
+
+    // Clearing before a moment removes the rejects of the runs that started before it.
+    assert_eq!(s.clear_rejects_before(T0, None).unwrap(), 0);
+    assert_eq!(s.clear_rejects_before(T0 + 86_400_001, None).unwrap(), 3);
+    assert!(s.list_rejects(None, 100).unwrap().is_empty());
+}
+
+/// An empty input is recorded with shape `empty`, counted, and warned about.
+#[test]
+fn an_empty_input_is_recorded_counted_and_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.ndjson");
+    std::fs::write(&empty, " \n\n").unwrap();
+    let good = dir.path().join("good.ndjson");
+    std::fs::write(&good, call_line("g1", &T0.to_string())).unwrap();
+    let (_d, mut s) = open();
+    let (outcome, said) = ingest_saying(&mut s, &[empty.clone(), good]);
+    assert_eq!(
+        said,
+        [format!(
+            "warning: {}: empty file, nothing to read",
+            empty.display()
+        )]
+    );
+    assert_eq!(
+        (
+            outcome.totals.files,
+            outcome.totals.empty_files,
+            outcome.totals.inserted
+        ),
+        (2, 1, 1)
+    );
+    assert_eq!((outcome.status(), outcome.exit_code()), ("ok", 0));
+    let files = s.run_files(&[outcome.run_id]).unwrap();
+    assert_eq!(
+        (files[0].shape.as_deref(), files[0].status.as_str()),
+        (Some("empty"), "ok")
+    );
 }
