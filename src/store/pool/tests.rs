@@ -19,7 +19,8 @@ fn rules_with<'a>(pool: &'a PoolConfig, score: &'a ScoreConfig) -> Rules<'a> {
     Rules {
         pool,
         score,
-        zones: Zones::new(Tz::UTC),
+        // UTC for every number: these tests are about the rules, not the zones.
+        zones: Zones::with_lookup(Tz::UTC, |_| None),
     }
 }
 
@@ -288,16 +289,17 @@ fn plans_and_marks_round_trip_and_history_is_append_only() {
 fn the_local_midnight_function_reads_dates_and_refuses_nonsense_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open_rw(&dir.path().join("t.db"), false).unwrap();
-    let q = |d: Option<&str>| -> Option<i64> {
+    let q = |n: &str, d: Option<&str>| -> Option<i64> {
         s.conn
-            .query_row(
-                "SELECT nh_local_midnight_ms('+14155550100', ?1)",
-                params![d],
-                |r| r.get(0),
-            )
+            .query_row("SELECT nh_local_midnight_ms(?1, ?2)", params![n, d], |r| {
+                r.get(0)
+            })
             .unwrap()
     };
-    assert_eq!(q(Some("2025-11-20")), Some(T));
-    assert_eq!(q(Some("2025-13-01")), None);
-    assert_eq!(q(None), None);
+    // The area-code table's zone: 415 is Pacific time (UTC-8 in November); numbers
+    // outside the table take UTC.
+    assert_eq!(q("+14155550100", Some("2025-11-20")), Some(T + 8 * HOUR));
+    assert_eq!(q("+442071838750", Some("2025-11-20")), Some(T));
+    assert_eq!(q("+14155550100", Some("2025-13-01")), None);
+    assert_eq!(q("+14155550100", None), None);
 }
