@@ -6,6 +6,7 @@ pub mod help;
 pub mod listings;
 pub mod maintenance;
 pub mod number;
+pub mod pool;
 pub mod scores;
 pub mod views;
 

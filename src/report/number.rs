@@ -1,5 +1,6 @@
 //! `number`'s story of one caller number: the verdict and its reasons, the components, the
-//! daily timeline, its bursts and recorded scores; as text for people or as one JSON document.
+//! daily timeline, its bursts and recorded scores, its status and transitions in the number
+//! pool; as text for people or as one JSON document.
 
 use std::io::Write;
 
@@ -9,7 +10,9 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::health::assessment::Assessment;
 use crate::health::daily::DayRates;
+use crate::report::pool::{StatusJson, TransitionJson, status_line, transitions_table};
 use crate::report::{Format, Table, io, to_stdout, views, write_json, write_rows};
+use crate::store::pool::NumberPool;
 use crate::store::{BurstRow, ScoreHistoryRow};
 use crate::time::rfc3339;
 
@@ -26,6 +29,8 @@ pub struct Story<'a> {
     pub bursts: Vec<BurstRow>,
     /// Recorded scores, oldest first.
     pub history: Vec<ScoreHistoryRow>,
+    /// Its status in the pool at the moment, and every transition recorded.
+    pub pool: NumberPool,
 }
 
 #[derive(Serialize)]
@@ -38,6 +43,9 @@ struct StoryJson<'a> {
     days: &'a [DayRates],
     bursts: Vec<BurstJson>,
     history: &'a [ScoreHistoryRow],
+    /// `null` when the pool has not registered the number yet.
+    status: Option<StatusJson<'a>>,
+    transitions: Vec<TransitionJson<'a>>,
 }
 
 /// A burst in the story's JSON (keys in alphabetical order, as published).
@@ -82,6 +90,8 @@ fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
             })
             .collect(),
         history: &s.history,
+        status: s.pool.entry.as_ref().map(StatusJson::of),
+        transitions: s.pool.transitions.iter().map(TransitionJson::of).collect(),
     }
 }
 
@@ -109,6 +119,7 @@ fn write_text(out: &mut dyn Write, s: &Story<'_>) -> Result<()> {
         s.last_spam_ms.map(rfc3339).as_deref().unwrap_or("never")
     )
     .map_err(io)?;
+    writeln!(out, "{}", status_line(s.pool.entry.as_ref())).map_err(io)?;
     for r in &a.reasons {
         writeln!(out, "  - {r}").map_err(io)?;
     }
@@ -123,6 +134,15 @@ fn write_text(out: &mut dyn Write, s: &Story<'_>) -> Result<()> {
     if !s.history.is_empty() {
         writeln!(out, "\nscore history:").map_err(io)?;
         write_rows(out, Format::Table, &score_history(&s.history), &())?;
+    }
+    if !s.pool.transitions.is_empty() {
+        writeln!(out, "\npool transitions:").map_err(io)?;
+        write_rows(
+            out,
+            Format::Table,
+            &transitions_table(&s.pool.transitions),
+            &(),
+        )?;
     }
     Ok(())
 }
