@@ -409,6 +409,62 @@ mod tests {
     }
 
     #[test]
+    fn score_rows_beyond_the_window_are_thinned_to_the_last_run_of_each_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_rw(&dir.path().join("t.db"), false).unwrap();
+        let day = 86_400_000;
+        let t0 = 20_000 * day;
+        let verdicts: Vec<Assessment> = ["+14155550100", "+14155550101"]
+            .iter()
+            .map(|n| Assessment {
+                number: n.to_string(),
+                score: 1.0,
+                level: crate::health::assessment::Level::Low,
+                action: crate::health::assessment::Action::Keep,
+                rest_until: None,
+                rest_cause: None,
+                components: Default::default(),
+                reasons: vec![],
+                attempts: 0,
+                metrics: Default::default(),
+            })
+            .collect();
+        // Three runs on day 0, two on day 1, one on day 40 (the newest).
+        let moments = [
+            t0 + 1000,
+            t0 + 7 * 3_600_000,
+            t0 + 23 * 3_600_000,
+            t0 + day,
+            t0 + day + 60_000,
+            t0 + 40 * day + 5,
+        ];
+        let mut runs = Vec::new();
+        for at in moments {
+            let (id, ()) = store
+                .record_scores(at, at, "", &verdicts, |_, _| Ok(()))
+                .unwrap();
+            runs.push(id);
+        }
+        let (deleted, since) = store.thin_scores(30).unwrap();
+        assert_eq!(since, Some(t0 + 10 * day));
+        assert_eq!(
+            deleted,
+            2 * 3,
+            "two of day 0's runs and one of day 1's, 2 rows each"
+        );
+        let left: Vec<i64> = store
+            .score_history("+14155550100", 100)
+            .unwrap()
+            .iter()
+            .map(|r| r.run_id)
+            .collect();
+        assert_eq!(left, [runs[2], runs[4], runs[5]]);
+        // Thinning again changes nothing.
+        assert_eq!(store.thin_scores(30).unwrap().0, 0);
+        assert_eq!(store.thin_scores(60).unwrap().0, 0);
+    }
+
+    #[test]
     fn riskiest_keeps_the_order_and_applies_the_floor_then_the_count() {
         let mut all: Vec<Assessment> = [5.0, 40.0, 20.0, 60.0]
             .iter()
