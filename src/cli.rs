@@ -288,7 +288,7 @@ pub struct MarkArgs {
     /// The status to record
     #[arg(long, value_enum)]
     pub status: MarkStatus,
-    /// Resting: the last day of the rest (YYYY-MM-DD, the number's local calendar); needed with --status resting
+    /// Resting: the date the rest ends, at the number's local midnight (YYYY-MM-DD); needed with --status resting
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
     /// A note kept with the change
