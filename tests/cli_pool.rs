@@ -188,11 +188,7 @@ fn transitions(env: &Env) -> i64 {
 fn parse_line(line: &str) -> (String, String) {
     let (number, rest) = line.split_once(' ').unwrap();
     let to = rest.split(" -> ").nth(1).unwrap();
-    let to = to
-        .split(|c: char| c == ' ' || c == ':')
-        .next()
-        .unwrap()
-        .to_string();
+    let to = to.split([' ', ':']).next().unwrap().to_string();
     (number.to_string(), to)
 }
 
