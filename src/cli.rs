@@ -270,6 +270,8 @@ pub struct NumbersArgs {
     pub status: Vec<PoolStatus>,
     #[command(flatten)]
     pub as_of: AsOf,
+    #[command(flatten)]
+    pub width: WidthArgs,
     /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -353,6 +355,8 @@ pub struct NumberArgs {
     /// Time zone for days in the timeline (IANA name)
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub tz: String,
+    #[command(flatten)]
+    pub width: WidthArgs,
     /// Output: a table for people, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
@@ -371,6 +375,8 @@ pub struct BurstsArgs {
     /// Only bursts that start before this moment
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
+    #[command(flatten)]
+    pub width: WidthArgs,
     /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -415,6 +421,8 @@ pub struct RejectsArgs {
     /// Delete the rejects recorded before this moment (instead of listing)
     #[arg(long, value_name = "T")]
     pub clear_before: Option<String>,
+    #[command(flatten)]
+    pub width: WidthArgs,
     /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -427,6 +435,8 @@ pub struct RunsArgs {
     /// Show the N most recent runs
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: i64,
+    #[command(flatten)]
+    pub width: WidthArgs,
     /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -530,8 +540,13 @@ pub struct CompletionsArgs {
 /// How wide a table may be.
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct WidthArgs {
-    /// Fit tables to N columns [default: the terminal's width, $COLUMNS, else unlimited]
-    #[arg(long, value_name = "N", conflicts_with = "wide")]
+    /// Fit tables to N columns: the least useful columns go first, long text ends in "…" (README: Table width) [default: $COLUMNS, else the terminal's width; not cut when not a terminal]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "wide",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000)
+    )]
     pub width: Option<usize>,
     /// Show every column in full, whatever the width
     #[arg(long)]

@@ -5,18 +5,17 @@ use crate::commands::Ctx;
 use crate::error::{Result, exit};
 use crate::readers::numbers::normalize_number;
 use crate::report;
-use crate::time::parse_moment;
 
 pub fn run(ctx: &Ctx, args: BurstsArgs) -> Result<u8> {
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_moment("--since", s))
+        .map(|s| ctx.moment("--since", s))
         .transpose()?;
     let until = args
         .until
         .as_deref()
-        .map(|s| parse_moment("--until", s))
+        .map(|s| ctx.moment("--until", s))
         .transpose()?;
     let number = args
         .number
@@ -25,6 +24,6 @@ pub fn run(ctx: &Ctx, args: BurstsArgs) -> Result<u8> {
         .transpose()?;
     let store = ctx.open_reader()?;
     let rows = store.list_bursts(number.as_deref(), since, until)?;
-    report::listings::bursts(&rows, args.format.into())?;
+    report::listings::bursts(&rows, args.format.into(), ctx.width)?;
     Ok(exit::OK)
 }

@@ -3,11 +3,11 @@
 
 use crate::cli::EvaluateArgs;
 use crate::commands::Ctx;
-use crate::commands::ingest::load_settings;
 use crate::error::{Error, Result, exit};
 use crate::eval::evaluate_fleets;
 use crate::report;
 use crate::sim::SimParams;
+use crate::store::LoadSettings;
 
 pub fn run(ctx: &Ctx, args: EvaluateArgs) -> Result<u8> {
     let end = match args.end.as_deref() {
@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, args: EvaluateArgs) -> Result<u8> {
             full_objects: false,
         })
         .collect();
-    let settings = load_settings(ctx, crate::time::now_ms());
+    let settings = LoadSettings::from_settings(&ctx.settings, crate::time::now_ms());
     let reports = evaluate_fleets(&fleets, &settings, &ctx.settings.score)?;
     report::evaluation::evaluation(args.format, &reports)?;
     Ok(exit::OK)

@@ -14,7 +14,7 @@ use crate::pool::{Change, Mark};
 use crate::readers::numbers::normalize_number;
 use crate::report;
 use crate::store::assess::{MAX_AHEAD_MS, rules};
-use crate::time::{now_ms, parse_moment, rfc3339};
+use crate::time::{now_ms, rfc3339};
 
 pub fn run(ctx: &Ctx, args: MarkArgs) -> Result<u8> {
     let region = &ctx.settings.ingest.default_region;
@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: MarkArgs) -> Result<u8> {
         .transpose()?;
     let now = now_ms();
     let at_ms = match &args.at {
-        Some(t) => parse_moment("--at", t)?,
+        Some(t) => ctx.moment("--at", t)?,
         None => now,
     };
     if at_ms > now + MAX_AHEAD_MS {

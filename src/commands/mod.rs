@@ -26,10 +26,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, WidthArgs};
 use crate::config::{Settings, resolve_db_path};
 use crate::error::Result;
+use crate::report::width::Width;
+use crate::store::freshness::AsOfMoment;
 use crate::store::{DbLocation, Store, WriteLock};
+use crate::time::{now_ms, parse_moment_at};
 
 /// Flags validated and settings loaded, before any domain code runs.
 pub struct Ctx {
@@ -41,6 +44,8 @@ pub struct Ctx {
     pub lock_timeout: Duration,
     /// Progress bars only for a person at a terminal.
     pub progress: bool,
+    /// How wide tables may be (`--wide`, `--width`, a pipe, `$COLUMNS`, the terminal).
+    pub width: Width,
 }
 
 impl Ctx {
@@ -60,6 +65,28 @@ impl Ctx {
 
     pub fn open_reader(&self) -> Result<Store> {
         Store::open_ro(&self.db)
+    }
+
+    /// The moment `text` of the flag `flag` (`--before`, `--since`, ...) in milliseconds;
+    /// a timestamp with no zone is taken as UTC and the person is told so (unless `-q`).
+    pub fn moment(&self, flag: &str, text: &str) -> Result<i64> {
+        let m = parse_moment_at(flag, text, now_ms())?;
+        if let Some(note) = m.note(flag, text) {
+            self.say(&note);
+        }
+        Ok(m.ms)
+    }
+
+    /// The moment of an `--as-of` flag, now when it was not given, noting (unless `-q`)
+    /// a timestamp with no zone taken as UTC.
+    pub fn as_of(&self, flag: Option<&str>) -> Result<AsOfMoment> {
+        Ok(AsOfMoment {
+            ms: match flag {
+                Some(text) => self.moment("--as-of", text)?,
+                None => now_ms(),
+            },
+            given: flag.map(|s| s.trim().to_string()),
+        })
     }
 }
 
@@ -113,6 +140,19 @@ fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
     }
 }
 
+/// The `--width`/`--wide` of a command that prints tables.
+fn width_flags(command: &Command) -> WidthArgs {
+    match command {
+        Command::Risky(a) => a.width,
+        Command::Number(a) => a.width,
+        Command::Numbers(a) => a.width,
+        Command::Bursts(a) => a.width,
+        Command::Rejects(a) => a.width,
+        Command::Runs(a) => a.width,
+        _ => WidthArgs::default(),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::load(cli.config.as_deref())?;
     let (sub_db, sub_lock_timeout) = store_flags(&cli.command);
@@ -131,6 +171,10 @@ pub fn run(cli: Cli) -> Result<u8> {
         quiet: cli.quiet,
         lock_timeout: Duration::from_secs(sub_lock_timeout.or(cli.lock_timeout).unwrap_or(0)),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
+        width: {
+            let w = width_flags(&cli.command);
+            Width::resolve(w.width, w.wide)
+        },
     };
     let db = ctx.db.clone();
     dispatch(&ctx, cli.command).map_err(|e| e.at_db(&db))

@@ -67,9 +67,9 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
         tz,
         days: daily::timeline(&history.hours, since_hour, tz),
         bursts: store.list_bursts(Some(&number), Some(since_hour * HOUR_MS), Some(as_of))?,
-        history: store.score_history(&number, 30)?,
+        history: store.score_history(&number, as_of, 30)?,
         pool: store.pool_number_at(&number, as_of, &rules)?,
     };
-    report::number::print(&story, args.format.into())?;
+    report::number::print(&story, args.format.into(), ctx.width)?;
     Ok(exit::OK)
 }

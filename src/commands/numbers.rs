@@ -7,14 +7,13 @@ use crate::error::{Result, exit};
 use crate::pool::Status;
 use crate::report;
 use crate::store::assess::rules;
-use crate::store::freshness::AsOfMoment;
 
 pub fn run(ctx: &Ctx, args: NumbersArgs) -> Result<u8> {
-    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
+    let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let only: Vec<Status> = args.status.into_iter().map(Status::from).collect();
     let rules = rules(&ctx.settings.score, &ctx.settings.pool)?;
     let store = ctx.open_reader()?;
     let rows = store.pool_numbers_at(as_of.ms, &rules, &only)?;
-    report::pool::numbers(args.format.into(), &rows)?;
+    report::pool::numbers(args.format.into(), &rows, ctx.width)?;
     Ok(exit::OK)
 }

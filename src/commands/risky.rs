@@ -19,6 +19,6 @@ pub fn run(ctx: &Ctx, args: RiskyArgs) -> Result<u8> {
     }
     let top = (!args.all).then_some(args.top);
     let rows = risky_at(&store, &rules, as_of.ms, args.min_score, top)?;
-    report::scores::risky(args.format, &rows)?;
+    report::scores::risky(args.format, &rows, ctx.width)?;
     Ok(exit::OK)
 }

@@ -10,6 +10,6 @@ pub fn run(ctx: &Ctx, args: RunsArgs) -> Result<u8> {
     let runs = store.list_runs(args.limit)?;
     let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
     let files = store.run_files(&ids)?;
-    report::listings::runs(&runs, &files, args.format.into())?;
+    report::listings::runs(&runs, &files, args.format.into(), ctx.width)?;
     Ok(exit::OK)
 }

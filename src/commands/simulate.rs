@@ -1,4 +1,7 @@
-//! `numhealth simulate`: write a simulated fleet (every input shape) and its ground truth.
+//! `numhealth simulate`: write a simulated fleet (every input shape) and its ground truth
+//! into a new or empty directory (`--force` for one that has files).
+
+use std::path::Path;
 
 use chrono::NaiveDate;
 
@@ -26,6 +29,14 @@ pub fn run(ctx: &Ctx, args: SimulateArgs) -> Result<u8> {
         calls_per_day: args.calls_per_day,
         full_objects: true,
     };
+    if !args.force && has_entries(&args.out) {
+        return Err(Error::Input {
+            path: args.out.display().to_string(),
+            message: "the directory already has files; choose an empty or new directory, \
+                      or pass --force to write into it (files of the same name are overwritten)"
+                .into(),
+        });
+    }
     std::fs::create_dir_all(&args.out).map_err(|e| Error::Input {
         path: args.out.display().to_string(),
         message: format!("cannot create directory: {e}"),
@@ -46,4 +57,9 @@ pub fn run(ctx: &Ctx, args: SimulateArgs) -> Result<u8> {
         args.out.display()
     ));
     Ok(exit::OK)
+}
+
+/// Whether `dir` is a directory with at least one entry (a missing one has none).
+fn has_entries(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
 }

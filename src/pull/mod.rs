@@ -1,12 +1,13 @@
-//! `numhealth pull`'s HTTP side: talking to the platform's List Calls v3 API (request
-//! bodies, retries with backoff, page envelopes) and the pull window and watermark rules.
-//! It never touches SQL or parses call objects: `commands::pull` feeds each page's bytes
-//! to the same reader and loader as `ingest`.
+//! `numhealth pull`: talking to the platform's List Calls v3 API (request bodies, retries
+//! with backoff, page envelopes), the pull window and watermark rules, and the run that
+//! ties them together (`run`). It never touches SQL or parses call objects: each page's
+//! bytes go to the same reader and loader as `ingest` (`store::ingest`).
 
 pub mod backoff;
 pub mod client;
 pub mod page;
 pub mod request;
+pub mod run;
 pub mod secret;
 pub mod window;
 
@@ -15,6 +16,7 @@ mod test_server;
 
 pub use client::{Client, ClientConfig, FetchedPage, PullError};
 pub use page::PageMeta;
+pub use run::{PullRequest, run_pull};
 pub use secret::ApiKey;
 pub use window::Window;
 

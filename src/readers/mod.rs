@@ -28,6 +28,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+use crate::config::IngestConfig;
 use crate::model::Item;
 
 pub use validate::MAX_CALL_ID_BYTES;
@@ -60,6 +61,20 @@ pub enum Shape {
     Empty,
 }
 
+impl Shape {
+    /// The name a load records for the shape (`run_files.shape`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::NdjsonCalls => "ndjson_calls",
+            Shape::NdjsonEvents => "ndjson_webhook_events",
+            Shape::V3Page => "list_calls_v3_page",
+            Shape::V2Array => "list_calls_v2_array",
+            Shape::Csv => "csv",
+            Shape::Empty => "empty",
+        }
+    }
+}
+
 /// Validation settings shared by every reader.
 #[derive(Debug, Clone)]
 pub struct ReaderOptions {
@@ -70,6 +85,31 @@ pub struct ReaderOptions {
     pub now_ms: i64,
     pub max_age_days: i64,
     pub max_duration_hours: i64,
+}
+
+impl ReaderOptions {
+    /// The settings' limits, and `region` (the `--region` flag) or else the settings'
+    /// default region; an unknown region is a usage error.
+    pub fn from_settings(
+        ingest: &IngestConfig,
+        format: InputFormat,
+        region: Option<&str>,
+        now_ms: i64,
+    ) -> crate::error::Result<ReaderOptions> {
+        let region = region.unwrap_or(&ingest.default_region).to_uppercase();
+        if region.parse::<phonenumber::country::Id>().is_err() {
+            return Err(crate::error::Error::Usage(format!(
+                "--region {region:?} is not an ISO 3166 region code like US or GB"
+            )));
+        }
+        Ok(ReaderOptions {
+            format,
+            default_region: region,
+            now_ms,
+            max_age_days: ingest.max_age_days,
+            max_duration_hours: ingest.max_duration_hours,
+        })
+    }
 }
 
 /// A failure that stops reading the file (I/O, broken gzip, nothing recognisable in it);

@@ -48,7 +48,7 @@ pub fn evaluation_table(reports: &[SeedReport]) -> Table {
 /// Prints the reports: JSON as they are, a table or CSV as `evaluation_table`.
 pub fn evaluation(format: Format, reports: &[SeedReport]) -> Result<()> {
     match format {
-        Format::Json => report::write_json(std::io::stdout().lock(), reports),
+        Format::Json => report::emit_json(reports),
         f => report::emit(f, &evaluation_table(reports), &()),
     }
 }

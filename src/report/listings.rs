@@ -1,9 +1,12 @@
 //! What is stored, listed: ingest and pull runs with their files, rejected records, bursts.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::report::{Format, emit, io, to_stdout, views, write_rows};
+use crate::report::width::Width;
+use crate::report::{Format, emit_fitted, io, layouts, to_stdout, views, write_rows};
 use crate::store::{BurstRow, RejectRow, RunFileRow, RunRow};
 use crate::time::rfc3339;
 
@@ -15,7 +18,7 @@ struct RunJson<'a> {
 }
 
 /// The runs; a table is followed by a second table of their files, JSON nests them.
-pub fn runs(runs: &[RunRow], files: &[RunFileRow], format: Format) -> Result<()> {
+pub fn runs(runs: &[RunRow], files: &[RunFileRow], format: Format, width: Width) -> Result<()> {
     let json: Vec<RunJson> = runs
         .iter()
         .map(|r| RunJson {
@@ -24,23 +27,32 @@ pub fn runs(runs: &[RunRow], files: &[RunFileRow], format: Format) -> Result<()>
         })
         .collect();
     to_stdout(|out| {
-        write_rows(out, format, &views::runs(runs), &json)?;
+        let table = views::runs(runs);
+        let shown = match format {
+            Format::Table => table.fitted(width, &layouts::RUNS),
+            Format::Csv | Format::Json => Cow::Borrowed(&table),
+        };
+        write_rows(out, format, &shown, &json)?;
         if format == Format::Table && !files.is_empty() {
             writeln!(out).map_err(io)?;
-            write_rows(out, Format::Table, &views::run_files(files), &())?;
+            let table = views::run_files(files);
+            let table = table.fitted(width, &layouts::RUN_FILES);
+            write_rows(out, Format::Table, &table, &())?;
         }
         Ok(())
     })
 }
 
-/// Rejected records; a table shortens each raw record to 60 characters.
-pub fn rejects(rows: &[RejectRow], format: Format) -> Result<()> {
-    let width = if format == Format::Table {
+/// Rejected records; a table shortens each raw record to 60 characters (unless `--wide`)
+/// and fits the terminal's width.
+pub fn rejects(rows: &[RejectRow], format: Format, width: Width) -> Result<()> {
+    let raw_width = if format == Format::Table && width != Width::Wide {
         60
     } else {
         usize::MAX
     };
-    emit(format, &views::rejects(rows, width), rows)
+    let table = views::rejects(rows, raw_width);
+    emit_fitted(format, &table, &layouts::REJECTS, width, rows)
 }
 
 #[derive(Serialize)]
@@ -48,21 +60,31 @@ struct BurstJson<'a> {
     number: &'a str,
     start: String,
     end: String,
+    /// From start to end, in minutes to one decimal (as the table and CSV show it).
+    minutes: f64,
     calls: i64,
     short_calls: i64,
 }
 
+/// A burst's length in minutes, rounded to one decimal exactly as the table and CSV
+/// print it (`{:.1}`), so the three outputs agree.
+fn minutes_shown(b: &BurstRow) -> f64 {
+    let minutes = (b.end_ms - b.start_ms) as f64 / 60_000.0;
+    format!("{minutes:.1}").parse().unwrap_or(minutes)
+}
+
 /// Stored bursts.
-pub fn bursts(rows: &[BurstRow], format: Format) -> Result<()> {
+pub fn bursts(rows: &[BurstRow], format: Format, width: Width) -> Result<()> {
     let json: Vec<BurstJson> = rows
         .iter()
         .map(|b| BurstJson {
             number: &b.number,
             start: rfc3339(b.start_ms),
             end: rfc3339(b.end_ms),
+            minutes: minutes_shown(b),
             calls: b.calls,
             short_calls: b.short_calls,
         })
         .collect();
-    emit(format, &views::bursts(rows), &json)
+    emit_fitted(format, &views::bursts(rows), &layouts::BURSTS, width, &json)
 }

@@ -5,13 +5,23 @@ use crate::report::{Format, Table, emit, io, to_stdout};
 use crate::store::{CheckReport, PruneOutcome};
 use crate::time::rfc3339;
 
-/// The integrity check, counts and checksum, as a two-column table or JSON.
+/// The integrity check, counts, whether fleet totals and attempt marks agree with the
+/// rollups and raw calls, and the checksum, as a two-column table or JSON.
 pub fn check(r: &CheckReport, format: Format) -> Result<()> {
     let mut t = Table::new(&["", "value"]);
     t.push(vec!["integrity".into(), r.integrity.clone()]);
     t.push(vec!["calls".into(), r.calls.to_string()]);
     t.push(vec!["rollup_rows".into(), r.rollup_rows.to_string()]);
     t.push(vec!["bursts".into(), r.bursts.to_string()]);
+    let yes_no = |agree: bool| if agree { "yes" } else { "no" }.to_string();
+    t.push(vec![
+        "fleet totals agree".into(),
+        yes_no(r.fleet_totals_agree),
+    ]);
+    t.push(vec![
+        "attempt marks agree".into(),
+        yes_no(r.attempt_marks_agree),
+    ]);
     t.push(vec!["checksum".into(), r.checksum.clone()]);
     emit(format, &t, r)
 }
@@ -36,6 +46,19 @@ pub fn pruned(p: &PruneOutcome) -> Result<()> {
             .map_err(io)?;
         }
         Ok(())
+    })
+}
+
+/// What `prune --dry-run` found: the raw calls a prune would delete, none deleted.
+pub fn would_prune(p: &PruneOutcome) -> Result<()> {
+    to_stdout(|out| {
+        writeln!(
+            out,
+            "would delete {} raw calls placed before {}; nothing deleted (--dry-run)",
+            p.deleted_calls,
+            rfc3339(p.horizon_ms)
+        )
+        .map_err(io)
     })
 }
 

@@ -2,14 +2,20 @@
 //! module never decides what to compute, only how it looks.
 
 pub mod evaluation;
+pub mod fit;
 pub mod help;
+pub mod layouts;
 pub mod listings;
 pub mod maintenance;
 pub mod number;
 pub mod pool;
+pub mod progress;
+pub mod run_summary;
 pub mod scores;
 pub mod views;
+pub mod width;
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::Serialize;
@@ -17,6 +23,8 @@ use tabled::builder::Builder;
 use tabled::settings::Style;
 
 use crate::error::{Error, Result};
+use crate::report::fit::Layout;
+use crate::report::width::Width;
 
 /// How results are shown: a table for people, CSV or JSON for machines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +63,15 @@ impl Table {
         let mut t = b.build();
         t.with(Style::psql());
         t.to_string()
+    }
+
+    /// This table for a terminal `width` columns wide (see [`fit::fit`]); as it is for
+    /// [`Width::Natural`] and [`Width::Wide`].
+    pub fn fitted(&self, width: Width, layout: &Layout) -> Cow<'_, Table> {
+        match width {
+            Width::Columns(n) => Cow::Owned(fit::fit(self, n, layout)),
+            Width::Natural | Width::Wide => Cow::Borrowed(self),
+        }
     }
 
     /// CSV with a header row; cells that a spreadsheet would run as a formula are defused.
@@ -117,6 +134,27 @@ pub fn emit<T: Serialize + ?Sized>(
     json_value: &T,
 ) -> Result<()> {
     to_stdout(|out| write_rows(out, format.into(), table, json_value))
+}
+
+/// Like [`emit`], a table fitted to `width` by `layout` (CSV and JSON are never cut).
+pub fn emit_fitted<T: Serialize + ?Sized>(
+    format: impl Into<Format>,
+    table: &Table,
+    layout: &Layout,
+    width: Width,
+    json_value: &T,
+) -> Result<()> {
+    let format = format.into();
+    if format == Format::Table {
+        emit(format, &table.fitted(width, layout), json_value)
+    } else {
+        emit(format, table, json_value)
+    }
+}
+
+/// Prints `value` as pretty JSON to stdout (see [`write_json`]).
+pub fn emit_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    to_stdout(|out| write_json(out, value))
 }
 
 /// Runs `write` on stdout and flushes. A reader that went away (`| head`) ends the

@@ -10,8 +10,10 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::health::assessment::Assessment;
 use crate::health::daily::DayRates;
+use crate::report::fit::{self, Layout};
 use crate::report::pool::{StatusJson, TransitionJson, status_line, transitions_table};
-use crate::report::{Format, Table, io, to_stdout, views, write_json, write_rows};
+use crate::report::width::Width;
+use crate::report::{Format, Table, io, layouts, to_stdout, views, write_json, write_rows};
 use crate::store::pool::NumberPool;
 use crate::store::{BurstRow, ScoreHistoryRow};
 use crate::time::rfc3339;
@@ -57,18 +59,24 @@ struct BurstJson {
     start: String,
 }
 
-/// Prints the story to stdout: JSON, or text for people (CSV gives the daily timeline).
-pub fn print(story: &Story<'_>, format: Format) -> Result<()> {
-    to_stdout(|out| write(out, story, format))
+/// Prints the story to stdout: JSON, or text for people with its tables fitted to
+/// `width` (CSV gives the daily timeline).
+pub fn print(story: &Story<'_>, format: Format, width: Width) -> Result<()> {
+    to_stdout(|out| write(out, story, format, width))
 }
 
 /// Writes the story in `format`.
-fn write(out: &mut dyn Write, s: &Story<'_>, format: Format) -> Result<()> {
+fn write(out: &mut dyn Write, s: &Story<'_>, format: Format, width: Width) -> Result<()> {
     match format {
         Format::Json => write_json(out, &json(s)),
         Format::Csv => timeline(&s.days).write_csv(out),
-        Format::Table => write_text(out, s),
+        Format::Table => write_text(out, s, width),
     }
+}
+
+/// Writes one of the story's tables, fitted to `width`.
+fn write_table(out: &mut dyn Write, table: &Table, layout: &Layout, width: Width) -> Result<()> {
+    write_rows(out, Format::Table, &table.fitted(width, layout), &())
 }
 
 fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
@@ -95,41 +103,48 @@ fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
     }
 }
 
-fn write_text(out: &mut dyn Write, s: &Story<'_>) -> Result<()> {
+fn write_text(out: &mut dyn Write, s: &Story<'_>, width: Width) -> Result<()> {
     let a = s.assessment;
     let until = a
         .rest_until
         .as_deref()
         .map(|d| format!(" until {d}"))
         .unwrap_or_default();
-    writeln!(
-        out,
-        "{}  score {:.1}  level {}  action {}{until}",
-        s.number,
-        a.score,
-        a.level.as_str(),
-        a.action.as_str(),
-    )
-    .map_err(io)?;
-    writeln!(
-        out,
-        "as of {}; first seen {}; last marked_as_spam {}",
-        rfc3339(s.as_of_ms),
-        rfc3339(s.first_seen_ms),
-        s.last_spam_ms.map(rfc3339).as_deref().unwrap_or("never")
-    )
-    .map_err(io)?;
-    writeln!(out, "{}", status_line(s.pool.entry.as_ref())).map_err(io)?;
-    for r in &a.reasons {
-        writeln!(out, "  - {r}").map_err(io)?;
+    let mut prose = vec![
+        format!(
+            "{}  score {:.1}  level {}  action {}{until}",
+            s.number,
+            a.score,
+            a.level.as_str(),
+            a.action.as_str(),
+        ),
+        format!(
+            "as of {}; first seen {}; last marked_as_spam {}",
+            rfc3339(s.as_of_ms),
+            rfc3339(s.first_seen_ms),
+            s.last_spam_ms.map(rfc3339).as_deref().unwrap_or("never")
+        ),
+        status_line(s.pool.entry.as_ref()),
+    ];
+    prose.extend(a.reasons.iter().map(|r| format!("  - {r}")));
+    for line in &prose {
+        match width {
+            Width::Columns(n) => {
+                for part in fit::wrap(line, n, "    ") {
+                    writeln!(out, "{part}").map_err(io)?;
+                }
+            }
+            Width::Natural | Width::Wide => writeln!(out, "{line}").map_err(io)?,
+        }
     }
     writeln!(out).map_err(io)?;
-    write_rows(out, Format::Table, &views::assessments(&[a], false), &())?;
+    let verdict = views::assessments(&[a], width == Width::Wide);
+    write_table(out, &verdict, &layouts::NUMBER_VERDICT, width)?;
     writeln!(out, "\ndaily timeline ({}):", s.tz).map_err(io)?;
-    write_rows(out, Format::Table, &timeline(&s.days), &())?;
+    write_table(out, &timeline(&s.days), &layouts::TIMELINE, width)?;
     if !s.bursts.is_empty() {
         writeln!(out, "\nbursts:").map_err(io)?;
-        write_rows(out, Format::Table, &views::bursts(&s.bursts), &())?;
+        write_table(out, &views::bursts(&s.bursts), &layouts::BURSTS, width)?;
     }
     if !s.history.is_empty() {
         writeln!(out, "\nscore history:").map_err(io)?;
@@ -137,12 +152,8 @@ fn write_text(out: &mut dyn Write, s: &Story<'_>) -> Result<()> {
     }
     if !s.pool.transitions.is_empty() {
         writeln!(out, "\npool transitions:").map_err(io)?;
-        write_rows(
-            out,
-            Format::Table,
-            &transitions_table(&s.pool.transitions),
-            &(),
-        )?;
+        let t = transitions_table(&s.pool.transitions);
+        write_table(out, &t, &layouts::POOL_TRANSITIONS, width)?;
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::pool::{Entry, Source, Status, Transition};
-use crate::report::{Format, Table, emit};
+use crate::report::width::Width;
+use crate::report::{Format, Table, emit_fitted, layouts};
 use crate::store::pool::PoolRow;
 use crate::time::rfc3339;
 
@@ -112,8 +113,8 @@ pub fn numbers_table(rows: &[PoolRow]) -> Table {
     t
 }
 
-/// Prints `numbers` in `format`.
-pub fn numbers(format: Format, rows: &[PoolRow]) -> Result<()> {
+/// Prints `numbers` in `format`, a table fitted to `width`.
+pub fn numbers(format: Format, rows: &[PoolRow], width: Width) -> Result<()> {
     let json: Vec<NumbersJson<'_>> = rows
         .iter()
         .map(|r| NumbersJson {
@@ -121,7 +122,13 @@ pub fn numbers(format: Format, rows: &[PoolRow]) -> Result<()> {
             score: r.score,
         })
         .collect();
-    emit(format, &numbers_table(rows), &json)
+    emit_fitted(
+        format,
+        &numbers_table(rows),
+        &layouts::NUMBERS,
+        width,
+        &json,
+    )
 }
 
 /// `number`'s pool line: `pool: resting until 2026-12-19 since ...; 0 a day, 0 an hour

@@ -11,7 +11,8 @@ use crate::cli::{Format, SummaryFormat};
 use crate::error::{Error, Result};
 use crate::health::assessment::Assessment;
 use crate::pool::{Change, Status};
-use crate::report::{self, views};
+use crate::report::width::Width;
+use crate::report::{self, layouts, views};
 use crate::store::assess::RecordedScores;
 use crate::store::pool::{Rated, RotationRow};
 use crate::time::{plural, rfc3339};
@@ -45,7 +46,7 @@ pub fn score_run(format: SummaryFormat, as_of_ms: i64, run: &RecordedScores) -> 
             if run.run_id.is_none() {
                 v["dry_run"] = true.into();
             }
-            report::write_json(std::io::stdout().lock(), &v)
+            report::emit_json(&v)
         }
     }
 }
@@ -95,10 +96,9 @@ pub fn marked_count(changes_made: &[Change]) -> String {
 pub fn marked(format: SummaryFormat, changes_made: &[Change]) -> Result<()> {
     match format {
         SummaryFormat::Table => changes(changes_made),
-        SummaryFormat::Json => report::write_json(
-            std::io::stdout().lock(),
-            &serde_json::json!({ "transitions": changes_made }),
-        ),
+        SummaryFormat::Json => {
+            report::emit_json(&serde_json::json!({ "transitions": changes_made }))
+        }
     }
 }
 
@@ -110,9 +110,10 @@ struct RiskyJson<'a> {
     status: Status,
 }
 
-/// The `risky` list: a person's table shortens long reason lists, CSV and JSON carry all.
-pub fn risky(format: Format, rows: &[Rated]) -> Result<()> {
-    let full = format != Format::Table;
+/// The `risky` list: a person's table shortens long reason lists (unless `--wide`) and
+/// fits the terminal's width, CSV and JSON carry all.
+pub fn risky(format: Format, rows: &[Rated], width: Width) -> Result<()> {
+    let full = format != Format::Table || width == Width::Wide;
     let json: Vec<RiskyJson<'_>> = rows
         .iter()
         .map(|r| RiskyJson {
@@ -120,7 +121,13 @@ pub fn risky(format: Format, rows: &[Rated]) -> Result<()> {
             status: r.entry.status,
         })
         .collect();
-    report::emit(format, &views::risky(rows, full), &json)
+    report::emit_fitted(
+        format,
+        &views::risky(rows, full),
+        &layouts::RISKY,
+        width,
+        &json,
+    )
 }
 
 /// The rotation list as CSV, to stdout or (`output`) to a file that appears whole: a
@@ -128,7 +135,7 @@ pub fn risky(format: Format, rows: &[Rated]) -> Result<()> {
 pub fn rotation(rows: &[RotationRow], output: Option<&Path>) -> Result<()> {
     let table = views::rotation(rows);
     let Some(path) = output else {
-        return table.write_csv(std::io::stdout().lock());
+        return report::to_stdout(|out| table.write_csv(out));
     };
     let shown = path.display().to_string();
     let fail = |m: String| Error::Input {

@@ -400,7 +400,7 @@ mod tests {
         assert_eq!(store.pool_registry().unwrap().len(), 37);
         let recorded_run = recorded.run_id.unwrap();
         let first = &two[0];
-        let history = store.score_history(&first.number, 10).unwrap();
+        let history = store.score_history(&first.number, as_of, 10).unwrap();
         assert_eq!(history.len(), 1);
         assert_eq!(
             (history[0].run_id, history[0].score),
@@ -453,7 +453,7 @@ mod tests {
             "two of day 0's runs and one of day 1's, 2 rows each"
         );
         let left: Vec<i64> = store
-            .score_history("+14155550100", 100)
+            .score_history("+14155550100", i64::MAX, 100)
             .unwrap()
             .iter()
             .map(|r| r.run_id)

@@ -36,6 +36,10 @@ pub struct CheckReport {
     pub calls: i64,
     pub rollup_rows: i64,
     pub bursts: i64,
+    /// `fleet_hourly` holds the sums of `number_hourly` in every hour.
+    pub fleet_totals_agree: bool,
+    /// Every rollup row's attempt marks match the raw calls (from the prune horizon on).
+    pub attempt_marks_agree: bool,
     /// xxh3 over every stored call, rollup row and burst, in key order.
     pub checksum: String,
 }
@@ -45,7 +49,7 @@ impl Store {
     /// bursts and score history stay, so scores for windows the rollups cover do not change;
     /// later deliveries of calls before the horizon are skipped, not double counted.
     pub fn prune(&mut self, before_ms: i64) -> Result<PruneOutcome> {
-        let horizon = before_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        let horizon = prune_horizon(before_ms);
         let path = self.path().to_path_buf();
         let tx = self
             .conn
@@ -119,6 +123,27 @@ impl Store {
         )?;
         tx.commit()?;
         Ok((deleted as u64, Some(since)))
+    }
+
+    /// What [`Store::prune`] would do, done on nothing: the raw calls it would delete and
+    /// the horizon it would record (`prune --dry-run`).
+    pub fn prune_preview(&self, before_ms: i64) -> Result<PruneOutcome> {
+        let horizon = prune_horizon(before_ms);
+        let doomed: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM calls WHERE placed_ms < ?1",
+                [horizon],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.wrap(e))?;
+        let old = self.pruned_before()?;
+        Ok(PruneOutcome {
+            deleted_calls: doomed.max(0) as u64,
+            horizon_ms: old.map_or(horizon, |o| o.max(horizon)),
+            thinned_scores: 0,
+            scores_full_since_ms: None,
+        })
     }
 
     /// Copies the database to `dest` (must not exist) with SQLite's online backup API, in one
@@ -331,9 +356,17 @@ impl Store {
             calls,
             rollup_rows,
             bursts,
+            fleet_totals_agree: fleet_off == 0,
+            attempt_marks_agree: marks_off == 0,
             checksum: format!("{:016x}", h.digest()),
         })
     }
+}
+
+/// The moment `prune` cuts at: `before_ms` rounded down to the hour, so rollup hours are
+/// kept or dropped whole.
+fn prune_horizon(before_ms: i64) -> i64 {
+    before_ms.div_euclid(HOUR_MS) * HOUR_MS
 }
 
 /// Rollup rows at or after the prune horizon whose attempt marks differ from the marks the

@@ -3,10 +3,9 @@
 
 pub mod assess;
 pub mod freshness;
+pub mod ingest;
 mod keys;
 mod load;
-#[cfg(test)]
-mod load_tests;
 mod lock;
 mod maintenance;
 mod marks;
@@ -17,7 +16,6 @@ mod query;
 mod raw_statement;
 mod rollups;
 mod runs;
-mod wal_flusher;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -29,15 +27,11 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::{Error, Result};
 
-pub use load::{
-    FileCounts, FileLoad, LoadSettings, PreparedCall, PresumLink, Presummed, Presummer, Staged,
-    stage,
-};
+pub use load::{FileCounts, LoadSettings};
 pub use lock::WriteLock;
 pub use maintenance::{CheckReport, PruneOutcome};
 pub use query::{BurstRow, HistoryScan, ScoreHistoryRow, ScoringInputs, end_hour_exclusive};
 pub use runs::{RejectRow, RunFileRow, RunRow, RunTotals};
-pub use wal_flusher::WalFlusher;
 
 /// Page size of new databases, bytes.
 const PAGE_SIZE: i64 = 16_384;

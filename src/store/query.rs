@@ -326,12 +326,22 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// One number's recorded scores, oldest first.
-    pub fn score_history(&self, number: &str, limit: i64) -> Result<Vec<ScoreHistoryRow>> {
+    /// One number's recorded scores as of `as_of_ms` or before, oldest first: the last
+    /// `limit` as-of moments, each once, from the latest run recorded for it.
+    pub fn score_history(
+        &self,
+        number: &str,
+        as_of_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ScoreHistoryRow>> {
         let mut rows = self.query_rows(
-            "SELECT s.run_id, r.as_of_ms, s.score, s.level, s.action FROM scores s JOIN score_runs r ON r.id = s.run_id \
-             WHERE s.number = ?1 ORDER BY r.as_of_ms DESC, s.run_id DESC LIMIT ?2",
-            params![number, limit],
+            "SELECT run_id, as_of_ms, score, level, action FROM ( \
+               SELECT s.run_id, r.as_of_ms, s.score, s.level, s.action, \
+                      row_number() OVER (PARTITION BY r.as_of_ms ORDER BY s.run_id DESC) AS latest \
+               FROM scores s JOIN score_runs r ON r.id = s.run_id \
+               WHERE s.number = ?1 AND r.as_of_ms <= ?2) \
+             WHERE latest = 1 ORDER BY as_of_ms DESC LIMIT ?3",
+            params![number, as_of_ms, limit],
             |r| {
                 Ok(ScoreHistoryRow {
                     run_id: r.get(0)?,

@@ -1,79 +1,12 @@
-//! Store tests: upserts keyed on call_id, rollups kept equal to a rebuild from raw calls,
-//! bursts, rejects, prune and backup.
+//! Per-file load tests: upserts keyed on call_id, rollups kept equal to a rebuild from raw
+//! calls, bursts, rejects, rollback, prune and backup, lookup-key collisions.
 
 use crate::health::bursts::BurstConfig;
-use crate::model::{CallRecord, Direction, Item, Locator, Reject};
-use crate::store::{LoadSettings, Store};
-
-const T0: i64 = 1_763_640_000_000; // 2025-11-20T12:00:00Z
-
-fn settings() -> LoadSettings {
-    LoadSettings {
-        short_call_ms: 6000,
-        bursts: BurstConfig::default(),
-        received_ms: T0 + 86_400_000,
-        batch_size: 7,
-        max_pending_rollups: 5,
-    }
-}
-
-fn call(id: &str, from: &str, start: i64, reason: Option<&str>, dur: Option<i64>) -> CallRecord {
-    CallRecord {
-        call_id: id.into(),
-        direction: Direction::Outbound,
-        our_number: from.into(),
-        other_number: "+12125550000".into(),
-        call_status: if reason.is_some() {
-            "ended".into()
-        } else {
-            "ongoing".into()
-        },
-        agent_id: Some("agent_1".into()),
-        disconnection_reason: reason.map(Into::into),
-        start_ms: Some(start),
-        end_ms: dur.map(|d| start + d),
-        duration_ms: dur,
-        in_voicemail: None,
-        user_sentiment: None,
-        call_successful: None,
-        number_flags: 0,
-    }
-}
-
-fn at(n: u64) -> Locator {
-    Locator {
-        line: Some(n),
-        record: n,
-    }
-}
-
-fn open() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open_rw(&dir.path().join("t.db"), false).unwrap();
-    (dir, s)
-}
-
-fn load(store: &mut Store, items: Vec<Item>) -> crate::store::FileCounts {
-    let run = store.begin_run("ingest", T0).unwrap();
-    let mut l = store
-        .begin_file(run, 1, "test.ndjson", &settings())
-        .unwrap();
-    for it in items {
-        l.add(it).unwrap();
-    }
-    l.finish("abc", 10, "ndjson_calls").unwrap()
-}
-
-fn rollup_sum(store: &Store, col: &str) -> i64 {
-    store
-        .conn
-        .query_row(
-            &format!("SELECT coalesce(sum({col}), 0) FROM number_hourly"),
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
+use crate::model::{Item, Locator, Reject};
+use crate::store::Store;
+use crate::store::ingest::tests::{
+    T0, at, call, load, messy_deliveries, open, rollup_sum, settings,
+};
 
 #[test]
 fn redelivery_updates_never_double_counts() {
@@ -191,10 +124,10 @@ fn bursts_are_detected_across_files_and_merged() {
     assert_eq!((b[0].calls, b[0].short_calls, b[0].start_ms), (16, 16, T0));
 }
 
-/// Known bug 4: three separate bursts less than a window apart, loaded one file each in
-/// time order (what `pull` pages do). Re-detecting around the third widened the stretch to
-/// cover the second, which then overlapped the first; the first was deleted with the stretch
-/// but only its tail was re-read, so it vanished. Incremental loading must equal a rebuild.
+/// Three separate bursts less than a window apart, loaded one file each in time order
+/// (what `pull` pages do). Re-detecting around the third once widened the stretch to cover
+/// the second, which then overlapped the first; the first was deleted with the stretch but
+/// only its tail was re-read, so it vanished. Incremental loading must equal a rebuild.
 #[test]
 fn bursts_loaded_in_time_ordered_slices_equal_a_rebuild() {
     let (_d, mut s) = open();
@@ -432,55 +365,6 @@ fn check_reports_fleet_and_marks_that_disagree() {
     );
 }
 
-/// Three deliveries of one fleet's calls over three days, the way they arrive in practice:
-/// first versions without a start, later versions with one (filed under another day than
-/// the first), stale versions after fresh ones, two versions in one file, re-deliveries.
-fn messy_deliveries() -> Vec<Vec<Item>> {
-    let day = 86_400_000;
-    let number = |i: usize| format!("+1415555{:04}", 100 + i % 3);
-    let start = |i: usize| T0 - 2 * day + i as i64 * 2_700_000;
-    let pending = |i: usize| {
-        let mut c = call(&format!("m{i}"), &number(i), start(i), None, None);
-        if i.is_multiple_of(2) {
-            c.start_ms = None;
-        }
-        c
-    };
-    let ended = |i: usize| {
-        let reason = if i.is_multiple_of(3) {
-            "dial_failed"
-        } else {
-            "user_hangup"
-        };
-        let dur = if i.is_multiple_of(3) {
-            0
-        } else {
-            4_000 + i as i64 * 900
-        };
-        call(
-            &format!("m{i}"),
-            &number(i),
-            start(i),
-            Some(reason),
-            Some(dur),
-        )
-    };
-    let item = |c: CallRecord, n: usize| Item::Call(Box::new(c), at(n as u64 + 1));
-    let first: Vec<Item> = (0..40).map(|i| item(pending(i), i)).collect();
-    let mut second: Vec<Item> = Vec::new();
-    for i in 0..50 {
-        if i % 5 == 1 {
-            second.push(item(pending(i), second.len())); // stale, or two versions in a file
-        }
-        second.push(item(ended(i), second.len()));
-        if i % 7 == 3 {
-            second.push(item(pending(i), second.len())); // stale after the fresh version
-        }
-    }
-    let third: Vec<Item> = (0..50).rev().map(|i| item(ended(i), 49 - i)).collect();
-    vec![first, second, third]
-}
-
 #[test]
 fn calls_are_found_again_when_their_keys_collide() {
     let counts = |s: &mut Store| -> Vec<(u64, u64, u64)> {
@@ -552,72 +436,4 @@ fn check_reports_repeated_ids_and_wrong_keys() {
         integrity.contains("filed under the wrong lookup key"),
         "{integrity}"
     );
-}
-
-/// Loads like `numhealth ingest` does: contributions summed ahead by a `Presummer` and
-/// handed over after the items they count, in chunks of three. Also says whether the load
-/// had switched the sums off by the end.
-fn load_presummed(store: &mut Store, items: Vec<Item>) -> (crate::store::FileCounts, bool) {
-    use crate::store::{PresumLink, Presummer, stage};
-    let settings = settings();
-    let run = store.begin_run("ingest", T0).unwrap();
-    let link = PresumLink::default();
-    let mut sums = Presummer::new(&settings, store.pruned_before().unwrap(), link.clone());
-    let mut l = store.begin_file(run, 1, "test.ndjson", &settings).unwrap();
-    l.expect_presums(link.clone());
-    let mut chunk = Vec::new();
-    for it in items {
-        let mut staged = stage(it, &settings);
-        let full = sums.count(&mut staged);
-        chunk.push(staged);
-        if chunk.len() == 3 || full.is_some() {
-            for s in chunk.drain(..) {
-                l.add_staged(s).unwrap();
-            }
-            if let Some(f) = full {
-                l.add_presums(f).unwrap();
-            }
-        }
-    }
-    for s in chunk {
-        l.add_staged(s).unwrap();
-    }
-    l.add_presums(sums.finish()).unwrap();
-    let off = link.is_off();
-    (l.finish("abc", 10, "ndjson_calls").unwrap(), off)
-}
-
-#[test]
-fn sums_made_ahead_by_the_parser_equal_sums_made_by_the_writer() {
-    for bits in [64, 2] {
-        let _narrow = (bits < 64).then(|| crate::store::keys::test_key_mask::narrow(bits));
-        let (_d1, mut direct) = open();
-        let (_d2, mut ahead) = open();
-        for (i, file) in messy_deliveries().into_iter().enumerate() {
-            let want = load(&mut direct, file.clone());
-            let (got, off) = load_presummed(&mut ahead, file);
-            assert_eq!(got, want, "file {i}, {bits}-bit keys");
-            // The first file is all new calls, the third all re-deliveries, for which
-            // counting ahead is switched off.
-            if i != 1 {
-                assert_eq!(off, i == 2, "file {i}, {bits}-bit keys");
-            }
-            let (a, b) = (direct.check().unwrap(), ahead.check().unwrap());
-            assert_eq!(b.integrity, "ok", "file {i}");
-            assert_eq!(
-                (b.checksum, b.rollup_rows),
-                (a.checksum, a.rollup_rows),
-                "file {i}"
-            );
-        }
-        let negative: i64 = ahead
-            .conn
-            .query_row(
-                "SELECT count(*) FROM number_hourly WHERE attempts < 0 OR pending < 0 OR connected < 0",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(negative, 0);
-    }
 }
