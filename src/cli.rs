@@ -116,6 +116,10 @@ pub enum Command {
     Score(ScoreArgs),
     /// Numbers by descending spam risk
     Risky(RiskyArgs),
+    /// The number pool: each number's status, rest date and caps, as of a moment
+    Numbers(NumbersArgs),
+    /// Record an operator's decision on numbers (active, resting until a date, retired, released)
+    Mark(MarkArgs),
     /// One number's story: timeline, bursts, components, action, score history
     Number(NumberArgs),
     /// Short-call bursts
@@ -198,7 +202,119 @@ pub struct ScoreArgs {
     /// Score even if the newest data is older than score.stale_after_hours (else exit 4)
     #[arg(long)]
     pub allow_stale: bool,
-    /// Output: a table for people, or JSON for scripts
+    /// Show what the run would change in the number pool; record nothing, send no alert
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output: one line per change in the number pool, or JSON for scripts
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+}
+
+/// A number's lifecycle status in the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoolStatus {
+    /// Dialling at the normal pace
+    Active,
+    /// Back from rest: capped pace on a ramp
+    Probation,
+    /// Not to be dialled until a date
+    Resting,
+    /// Not to be dialled again; replace it
+    Retired,
+    /// Given up by the operator; kept for history
+    Released,
+}
+
+impl From<PoolStatus> for crate::pool::Status {
+    fn from(s: PoolStatus) -> Self {
+        match s {
+            PoolStatus::Active => Self::Active,
+            PoolStatus::Probation => Self::Probation,
+            PoolStatus::Resting => Self::Resting,
+            PoolStatus::Retired => Self::Retired,
+            PoolStatus::Released => Self::Released,
+        }
+    }
+}
+
+/// The statuses an operator may mark (probation is the policy's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MarkStatus {
+    /// Back to the normal pace (also brings a retired number back)
+    Active,
+    /// Not to be dialled until --until DATE
+    Resting,
+    /// Not to be dialled again; replace it
+    Retired,
+    /// Given up: kept for history, never put back by the policy
+    Released,
+}
+
+impl From<MarkStatus> for crate::pool::Status {
+    fn from(s: MarkStatus) -> Self {
+        match s {
+            MarkStatus::Active => Self::Active,
+            MarkStatus::Resting => Self::Resting,
+            MarkStatus::Retired => Self::Retired,
+            MarkStatus::Released => Self::Released,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct NumbersArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Only numbers in this status (repeat for several)
+    #[arg(long, value_enum, value_name = "S")]
+    pub status: Vec<PoolStatus>,
+    #[command(flatten)]
+    pub as_of: AsOf,
+    #[command(flatten)]
+    pub width: WidthArgs,
+    /// Output: a table for people, CSV or JSON for scripts
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub store: WriterArgs,
+    /// Caller numbers to mark, E.164 (or national format in the default region)
+    #[arg(value_name = "NUMBER", required_unless_present = "from_file")]
+    pub numbers: Vec<String>,
+    /// Also mark the numbers in FILE (`-`: standard input): one a line, or a CSV with a `number` column
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+    /// The status to record
+    #[arg(long, value_enum)]
+    pub status: MarkStatus,
+    /// Resting: the date the rest ends, at the number's local midnight (YYYY-MM-DD); needed with --status resting
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// A note kept with the change
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Who decided (kept with the change) [default: an operator]
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// When the decision takes effect [default: now]
+    #[arg(long, value_name = "T")]
+    pub at: Option<String>,
+    /// The number's own normal calls per local day from now on
+    #[arg(long, value_name = "N")]
+    pub daily_cap: Option<i64>,
+    /// The number's own normal calls per hour from now on
+    #[arg(long, value_name = "N")]
+    pub hourly_cap: Option<i64>,
+    /// Register numbers the fleet has never used (else they are refused)
+    #[arg(long)]
+    pub add: bool,
+    /// The retired number the marked number replaces (it no longer awaits replacement)
+    #[arg(long, value_name = "OLD")]
+    pub replaces: Option<String>,
+    /// Output: one line per change, or JSON for scripts
     #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
     pub format: SummaryFormat,
 }
@@ -274,7 +390,7 @@ pub struct ExportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ExportWhat {
-    /// The rotation list as CSV: number, action, rest_until, score, reasons
+    /// The rotation list as CSV: number, action, rest_until, score, reasons, status, caps, calls today
     Rotation(RotationArgs),
 }
 

@@ -1,7 +1,9 @@
 //! Crash safety: `ingest`, `score` and `pull` are SIGKILLed at seeded random moments spread
 //! over a run; after every kill the database passes `PRAGMA integrity_check` and has lost
 //! nothing it had committed, and one uninterrupted rerun converges exactly (calls, rollup
-//! rows, bursts and content checksum) to a database that was never interrupted.
+//! rows, bursts and content checksum) to a database that was never interrupted. A `score`
+//! with the pool's lifecycle, killed at any moment, leaves its run with all its transitions
+//! or none of it, and a rerun converges to the registry and history of an uninterrupted run.
 //!
 //! Sizes: the debug build (plain `cargo test`) uses a ~1,400-call fleet so the suite stays
 //! fast; `cargo test --release --test crash` uses a ~84,000-call fleet.
@@ -24,6 +26,7 @@ const SEED: u64 = 0x6e68_6372_6173_6821;
 const MIN_INGEST_KILLS: usize = 25;
 const MIN_SCORE_KILLS: usize = 5;
 const MIN_PULL_KILLS: usize = 5;
+const MIN_LIFECYCLE_KILLS: usize = 20;
 const PARTS: usize = 6;
 
 /// (numbers, days, calls per number per day).
@@ -235,6 +238,118 @@ fn killed_ingests_and_scores_lose_nothing_and_a_rerun_converges() {
         r.check,
         "the rerun did not converge to the reference"
     );
+    // The score runs killed above ran with the pool's lifecycle: the rerun's registry
+    // holds every number the reference scored.
+    let (registry, history) = pool_state(&env.db());
+    assert!(
+        registry.len() >= fleet().0 && history.len() >= registry.len(),
+        "{} numbers, {} transitions",
+        registry.len(),
+        history.len()
+    );
+}
+
+/// The pool's two tables as text rows (the registry by number, the history in recorded
+/// order), for comparing databases.
+fn pool_state(db: &Path) -> (Vec<String>, Vec<String>) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = c.prepare(sql).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| {
+            let cells: Vec<String> = (0..n)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(cells.join("|"))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap()
+    };
+    (
+        rows("SELECT * FROM pool_numbers ORDER BY number"),
+        rows("SELECT * FROM pool_transitions ORDER BY id"),
+    )
+}
+
+/// The first run of the lifecycle kills: it registers the pool as of half-way through
+/// the first simulated day, so the killed runs at `SIM_END` have transitions to record.
+const FIRST_RUN: &str = "2026-11-18T12:00:00Z";
+
+#[test]
+fn killed_scores_record_the_whole_run_with_its_transitions_or_none_and_converge() {
+    let r = reference();
+    // Uninterrupted: ingest, a first run, then the run the kills aim at.
+    let reference = Env::new();
+    let files = write_parts(reference.dir.path(), "part", &r.lines, PARTS);
+    let out = reference
+        .cmd()
+        .arg("ingest")
+        .args(path_args(&files))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let out = reference.run(&["score", "-q", "--as-of", FIRST_RUN]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let before_db = reference.dir.path().join("before.db");
+    let out = reference.run(&["backup", before_db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let before = pool_state(&before_db);
+    let started = Instant::now();
+    let out = reference.run(&["score", "-q", "--as-of", SIM_END]);
+    let span = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let changes = String::from_utf8_lossy(&out.stdout).lines().count();
+    let after = pool_state(&reference.db());
+    assert!(
+        changes > 0 && after.1.len() == before.1.len() + changes,
+        "the aimed-at run records transitions: {changes}, {} -> {}",
+        before.1.len(),
+        after.1.len()
+    );
+
+    let mut rng = StdRng::seed_from_u64(SEED ^ 0x504f_4f4c);
+    // Kill moments: uniform over the whole run, start-up included (a scoring run of this
+    // fleet is short, so most of it is start-up and reading).
+    let mut window = 0..(span.as_millis() as u64).max(20);
+    eprintln!("score with lifecycle: an uninterrupted run takes {span:?}");
+    let (mut kills, mut attempts, mut whole) = (0, 0, 0);
+    let mut env = Env::new();
+    while kills < MIN_LIFECYCLE_KILLS {
+        attempts += 1;
+        assert!(attempts < 200, "score runs keep finishing before the kill");
+        // Each attempt starts from the state before the run.
+        env = Env::new();
+        std::fs::copy(&before_db, env.db()).unwrap();
+        let delay = Duration::from_millis(rng.random_range(window.clone()));
+        let mut cmd = env.cmd();
+        cmd.args(["score", "--as-of", SIM_END]);
+        if kill_after(cmd, delay) {
+            kills += 1;
+        } else {
+            window.end = (window.start + 10).max(window.end * 3 / 4);
+        }
+        assert_eq!(env.check().integrity, "ok", "after a kill at {delay:?}");
+        // All or nothing: the run with every transition, or the state before it.
+        let now = pool_state(&env.db());
+        if now == after {
+            whole += 1;
+        } else {
+            assert_eq!(now, before, "a kill at {delay:?} left part of a run");
+        }
+    }
+    eprintln!(
+        "score with lifecycle: {kills} kills in {attempts} attempts ({whole} left the whole run, \
+         the others none of it); the run records {changes} transitions"
+    );
+    // Rerunning converges: the registry and the history of an uninterrupted run.
+    let out = env.run(&["score", "-q", "--as-of", SIM_END]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(pool_state(&env.db()), after, "the rerun did not converge");
+    assert_eq!(env.check(), reference.check());
 }
 
 fn pull_cmd(env: &Env, server: &ListCallsServer, config: &Path) -> Command {

@@ -44,7 +44,7 @@ fn the_rotation_export_is_private_even_over_a_world_readable_file() {
     assert_eq!(mode(&old), 0o600);
     let text = std::fs::read_to_string(&old).unwrap();
     assert!(
-        text.starts_with("number,action,rest_until,score,level,reasons\n"),
+        text.starts_with("number,action,rest_until,score,level,reasons,status,"),
         "{text}"
     );
     // No temporary file is left beside it.

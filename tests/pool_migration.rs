@@ -60,7 +60,11 @@ fn the_version_1_fixture_joins_the_pool_from_its_rollups_and_last_score_run() {
         ]
     );
     assert_eq!(reg[0].since_ms, AS_OF);
-    assert_eq!(reg[0].until_ms, Some(AS_OF + 24 * 86_400_000));
+    // The rest ends at the number's local midnight: 415 is Pacific time (UTC-8 in December).
+    assert_eq!(
+        reg[0].until_ms,
+        Some(AS_OF + 24 * 86_400_000 + 8 * 3_600_000)
+    );
     // Never scored: active since its first hour.
     assert_eq!(reg[1].since_ms, 489_900 * 3_600_000);
     for e in &reg {

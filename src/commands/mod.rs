@@ -10,7 +10,9 @@ mod evaluate;
 mod export;
 pub mod ingest;
 mod man;
+mod mark;
 mod number;
+mod numbers;
 mod prune;
 mod pull;
 mod rebuild;
@@ -119,6 +121,8 @@ fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
         Command::Rejects(a) => writer(&a.store),
         Command::Prune(a) => writer(&a.store),
         Command::Rebuild(a) => writer(&a.store),
+        Command::Mark(a) => writer(&a.store),
+        Command::Numbers(a) => reader(&a.store),
         Command::Risky(a) => reader(&a.store),
         Command::Number(a) => reader(&a.store),
         Command::Bursts(a) => reader(&a.store),
@@ -141,6 +145,7 @@ fn width_flags(command: &Command) -> WidthArgs {
     match command {
         Command::Risky(a) => a.width,
         Command::Number(a) => a.width,
+        Command::Numbers(a) => a.width,
         Command::Bursts(a) => a.width,
         Command::Rejects(a) => a.width,
         Command::Runs(a) => a.width,
@@ -181,6 +186,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Pull(a) => pull::run(ctx, a),
         Command::Score(a) => score::run(ctx, a),
         Command::Risky(a) => risky::run(ctx, a),
+        Command::Numbers(a) => numbers::run(ctx, a),
+        Command::Mark(a) => mark::run(ctx, a),
         Command::Number(a) => number::run(ctx, a),
         Command::Bursts(a) => bursts::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),

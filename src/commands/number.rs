@@ -1,5 +1,5 @@
 //! `numhealth number E164`: one number's story: daily timeline, bursts, components,
-//! action, reasons and score history.
+//! action, reasons, score history, and its status and transitions in the number pool.
 
 use crate::cli::NumberArgs;
 use crate::commands::Ctx;
@@ -10,6 +10,7 @@ use crate::health::rollup::HOUR_MS;
 use crate::health::score::assess;
 use crate::readers::numbers::normalize_number;
 use crate::report::{self, number::Story};
+use crate::store::assess::rules;
 use crate::store::freshness::AsOfMoment;
 use crate::time::rfc3339;
 
@@ -26,6 +27,7 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
     }
     let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
     let cfg = &ctx.settings.score;
+    let rules = rules(cfg, &ctx.settings.pool)?;
     let store = ctx.open_reader()?;
     if let Some(w) = store
         .check_freshness(&as_of, cfg.stale_after_hours)?
@@ -66,6 +68,7 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
         days: daily::timeline(&history.hours, since_hour, tz),
         bursts: store.list_bursts(Some(&number), Some(since_hour * HOUR_MS), Some(as_of))?,
         history: store.score_history(&number, as_of, 30)?,
+        pool: store.pool_number_at(&number, as_of, &rules)?,
     };
     report::number::print(&story, args.format.into(), ctx.width)?;
     Ok(exit::OK)

@@ -1,4 +1,5 @@
-//! `numhealth prune`: delete old raw calls; rollups, bursts and score history stay.
+//! `numhealth prune`: delete old raw calls; rollups, bursts and score history stay, the
+//! per-number score rows thinned beyond `pool.score_retention_days` to one a day.
 //! `--dry-run` counts what would go and deletes nothing; a moment in the future is refused.
 
 use crate::cli::PruneArgs;
@@ -24,7 +25,7 @@ pub fn run(ctx: &Ctx, args: PruneArgs) -> Result<u8> {
         return Ok(exit::OK);
     }
     let (_lock, mut store) = ctx.open_writer()?;
-    let out = store.prune(before)?;
+    let out = store.prune_and_thin(before, ctx.settings.pool.score_retention_days)?;
     if !ctx.quiet {
         report::maintenance::pruned(&out)?;
     }

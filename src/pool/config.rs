@@ -79,7 +79,11 @@ pub struct PoolConfig {
     /// Time zone of numbers outside the area-code table. Default "UTC".
     pub default_tz: String,
     /// Full per-number score rows are kept this many days; beyond, one row per number per
-    /// day. Default 30.
+    /// day. With `score` every 15 minutes, 20,000 numbers add about 2 million score rows a
+    /// day; `numhealth prune` thins them: every run keeps all its rows for the runs of the
+    /// last `score_retention_days` UTC days before the newest run's as-of (counted from
+    /// that day's midnight), and before that each number keeps the row of each UTC day's
+    /// last run. Runs, transitions and the registry are never thinned. Default 30.
     pub score_retention_days: i64,
 }
 

@@ -39,13 +39,33 @@ pub struct Known<'a> {
     pub replaced: Option<&'a Entry>,
 }
 
-/// The new registry row and the transition for marking `number`, or why not.
+/// Why a mark's flags do not go together, whatever the numbers (a usage error): resting
+/// without a date, a date without resting, caps out of range.
+pub fn check_flags(m: &Mark) -> Result<(), String> {
+    match (m.status, m.until) {
+        (Status::Resting, None) => return Err("--status resting needs --until DATE".into()),
+        (Status::Resting, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err("--until goes only with --status resting".into()),
+    }
+    for (name, v) in [("--daily-cap", m.daily_cap), ("--hourly-cap", m.hourly_cap)] {
+        if v.is_some_and(|v| !(1..=1_000_000).contains(&v)) {
+            return Err(format!("{name} must be between 1 and 1000000"));
+        }
+    }
+    Ok(())
+}
+
+/// The new registry row and the transition for marking `number`, or why not: the flags
+/// (`check_flags`), then what the data says (a number the fleet never used without
+/// `add`, a mark before its last transition, an unknown `replaces`, a rest date that is
+/// not after the mark in the number's zone).
 pub fn apply(
     number: &str,
     known: Known<'_>,
     m: &Mark,
     rules: &Rules<'_>,
 ) -> Result<(Entry, Transition), String> {
+    check_flags(m)?;
     if known.entry.is_none() && !known.used && !m.add {
         return Err(format!(
             "{number} has never been used by the fleet; pass --add to register it"
@@ -65,13 +85,7 @@ pub fn apply(
             return Err(format!("--replaces {old}: that number is not in the pool"));
         }
     }
-    for (name, v) in [("--daily-cap", m.daily_cap), ("--hourly-cap", m.hourly_cap)] {
-        if v.is_some_and(|v| !(1..=1_000_000).contains(&v)) {
-            return Err(format!("{name} must be between 1 and 1000000"));
-        }
-    }
     let (until, until_ms) = match (m.status, m.until) {
-        (Status::Resting, None) => return Err("--status resting needs --until DATE".into()),
         (Status::Resting, Some(d)) => {
             let ms = rules
                 .zones
@@ -80,8 +94,7 @@ pub fn apply(
                 .ok_or_else(|| format!("--until {d} for {number} is not after the mark"))?;
             (Some(d), Some(ms))
         }
-        (_, Some(_)) => return Err("--until goes only with --status resting".into()),
-        (_, None) => (None, None),
+        _ => (None, None),
     };
     let mut e = known
         .entry
@@ -131,6 +144,47 @@ pub fn apply(
     Ok((e, t))
 }
 
+/// The numbers a `mark --from-file` text names, each with its line: one a line (blank
+/// lines and `#` comments skipped), or a CSV whose header row has a `number` column.
+pub fn numbers_in(text: &str) -> Result<Vec<(usize, String)>, String> {
+    let header = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    let Some(header) = header else {
+        return Ok(Vec::new());
+    };
+    if !header.contains(',') && !header.eq_ignore_ascii_case("number") {
+        return Ok(text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+            .map(|(i, l)| (i, l.to_string()))
+            .collect());
+    }
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let col = r
+        .headers()
+        .map_err(|e| format!("not a CSV: {e}"))?
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("number"))
+        .ok_or("the CSV's header row has no `number` column")?;
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| format!("not a CSV: {e}"))?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        match rec.get(col).map(str::trim) {
+            Some(n) if !n.is_empty() => out.push((line, n.to_string())),
+            _ => return Err(format!("line {line}: no number in the `number` column")),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono_tz::Tz;
@@ -162,7 +216,8 @@ mod tests {
         let rules = Rules {
             pool: &pool,
             score: &score,
-            zones: Zones::new(Tz::UTC),
+            // UTC for every number: these tests are about the rules, not the zones.
+            zones: Zones::with_lookup(Tz::UTC, |_| None),
         };
         let n = "+14155550100";
         let used = Known {
@@ -240,12 +295,62 @@ mod tests {
     }
 
     #[test]
+    fn flag_combinations_are_checked_apart_from_the_data() {
+        assert!(
+            check_flags(&mark(Status::Resting))
+                .unwrap_err()
+                .contains("--until")
+        );
+        let with_until = Mark {
+            until: Some("2025-12-01".parse().unwrap()),
+            ..mark(Status::Retired)
+        };
+        assert!(check_flags(&with_until).unwrap_err().contains("only with"));
+        let caps = Mark {
+            hourly_cap: Some(0),
+            ..mark(Status::Active)
+        };
+        assert!(check_flags(&caps).unwrap_err().contains("--hourly-cap"));
+        assert_eq!(check_flags(&mark(Status::Released)), Ok(()));
+    }
+
+    #[test]
+    fn files_of_numbers_are_lists_or_csv_with_a_number_column() {
+        let list = "# to rest\n+14155550100\n\n  +14155550101  \n";
+        assert_eq!(
+            numbers_in(list).unwrap(),
+            vec![(2, "+14155550100".into()), (4, "+14155550101".into())]
+        );
+        let csv = "campaign,number\nwest,+14155550100\neast,\"+1 415 555 0101\"\n";
+        assert_eq!(
+            numbers_in(csv).unwrap(),
+            vec![(2, "+14155550100".into()), (3, "+1 415 555 0101".into())]
+        );
+        assert!(
+            numbers_in("a,b\n1,2\n")
+                .unwrap_err()
+                .contains("`number` column")
+        );
+        assert_eq!(
+            numbers_in("Number\n+14155550100\n").unwrap(),
+            vec![(2, "+14155550100".into())]
+        );
+        assert!(
+            numbers_in("id,number\n7,\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
+        assert_eq!(numbers_in("\n# nothing\n").unwrap(), vec![]);
+    }
+
+    #[test]
     fn a_new_number_replaces_a_retired_one() {
         let (pool, score) = (PoolConfig::default(), ScoreConfig::default());
         let rules = Rules {
             pool: &pool,
             score: &score,
-            zones: Zones::new(Tz::UTC),
+            // UTC for every number: these tests are about the rules, not the zones.
+            zones: Zones::with_lookup(Tz::UTC, |_| None),
         };
         let old = Entry::new("+14155550100", Status::Retired, T, Caps::NONE, "r".into());
         let m = Mark {

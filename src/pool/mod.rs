@@ -5,14 +5,17 @@
 //! store keeps the registry and its append-only history (`store::pool`).
 
 pub mod caps;
+pub mod change;
 pub mod config;
 pub mod evidence;
 pub mod history;
 pub mod mark;
 pub mod policy;
+pub mod rotation;
 pub mod status;
 pub mod zone;
 
+pub use change::Change;
 pub use config::{NewNumbers, PoolConfig, RampStep, Rules};
 pub use evidence::Evidence;
 pub use history::{project, recorded_at, status_at};

@@ -2,19 +2,22 @@
 //! by the number's local day, rests end at its local midnight) and the area it belongs to
 //! (the cap on resting numbers is per area code).
 //!
-//! The NANP area-code table is looked up through `AREA_ZONE`; until that table is wired
-//! in, every number takes `pool.default_tz`. Rollups are hourly, so a half-hour zone's
-//! local day is cut at the hour boundary its midnight falls in.
+//! NANP numbers take their area code's zone from the area-code table
+//! (`health::area_codes`, through `AREA_ZONE`); every other number takes `pool.default_tz`.
+//! Rollups are hourly, so a half-hour zone's local day is cut at the hour boundary its
+//! midnight falls in.
 
 use chrono::{DateTime, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
+use crate::health::area_codes::area_of_number;
+
 /// The area-code table's time zone for a number, if it knows the number.
 pub type ZoneLookup = fn(&str) -> Option<Tz>;
 
-/// The table every `Zones::new` uses. Replace with the area-code table's lookup
-/// (`area_of_number(n).map(|a| a.tz)`) once it is in the crate.
-pub const AREA_ZONE: ZoneLookup = |_| None;
+/// The table every `Zones::new` uses: the NANP area-code table's zone of the number's
+/// area code (its main zone when it has several).
+pub const AREA_ZONE: ZoneLookup = |n| area_of_number(n).map(|a| a.tz);
 
 /// Time zones and areas of caller numbers.
 #[derive(Debug, Clone, Copy)]
@@ -117,7 +120,11 @@ mod tests {
         assert_eq!(z.area("+14155550100"), "+1415");
         assert_eq!(z.area("+442071838750"), "+44");
         assert_eq!(z.area("nonsense"), "other");
-        let plain = Zones::new(chrono_tz::Europe::Berlin);
-        assert_eq!(plain.tz("+14155550100"), chrono_tz::Europe::Berlin);
+        // The area-code table: 415 is San Francisco, 212 New York; elsewhere the default.
+        let table = Zones::new(chrono_tz::Europe::Berlin);
+        assert_eq!(table.tz("+14155550100"), chrono_tz::America::Los_Angeles);
+        assert_eq!(table.tz("+12125550100"), chrono_tz::America::New_York);
+        assert_eq!(table.tz("+442071838750"), chrono_tz::Europe::Berlin);
+        assert_eq!(table.tz("nonsense"), chrono_tz::Europe::Berlin);
     }
 }

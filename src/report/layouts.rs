@@ -104,3 +104,17 @@ pub const REJECTS: Layout = Layout {
         Shorten::text("raw", 20),
     ],
 };
+
+/// `numbers`: the registry's source, since, hourly cap, note and score go first; the
+/// reason is shortened; number, status, until and daily_cap always stay.
+pub const NUMBERS: Layout = Layout {
+    drop: &["source", "since", "hourly_cap", "note", "score"],
+    shorten: &[Shorten::text("reason", 50), Shorten::text("note", 30)],
+};
+
+/// `number`'s pool transitions: who marked it, the source and the hourly cap go first;
+/// at, from, to and the (shortened) reason always stay.
+pub const POOL_TRANSITIONS: Layout = Layout {
+    drop: &["by", "source", "hourly_cap", "daily_cap", "until"],
+    shorten: &[Shorten::text("reason", 50)],
+};

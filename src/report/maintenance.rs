@@ -35,7 +35,17 @@ pub fn pruned(p: &PruneOutcome) -> Result<()> {
             p.deleted_calls,
             rfc3339(p.horizon_ms)
         )
-        .map_err(io)
+        .map_err(io)?;
+        if let Some(since) = p.scores_full_since_ms {
+            writeln!(
+                out,
+                "score rows: every run's kept since {}, one per number per day before it ({} deleted)",
+                rfc3339(since),
+                p.thinned_scores
+            )
+            .map_err(io)?;
+        }
+        Ok(())
     })
 }
 

@@ -1,5 +1,6 @@
 //! `number`'s story of one caller number: the verdict and its reasons, the components, the
-//! daily timeline, its bursts and recorded scores; as text for people or as one JSON document.
+//! daily timeline, its bursts and recorded scores, its status and transitions in the number
+//! pool; as text for people or as one JSON document.
 
 use std::io::Write;
 
@@ -10,8 +11,10 @@ use crate::error::Result;
 use crate::health::assessment::Assessment;
 use crate::health::daily::DayRates;
 use crate::report::fit::{self, Layout};
+use crate::report::pool::{StatusJson, TransitionJson, status_line, transitions_table};
 use crate::report::width::Width;
 use crate::report::{Format, Table, io, layouts, to_stdout, views, write_json, write_rows};
+use crate::store::pool::NumberPool;
 use crate::store::{BurstRow, ScoreHistoryRow};
 use crate::time::rfc3339;
 
@@ -28,6 +31,8 @@ pub struct Story<'a> {
     pub bursts: Vec<BurstRow>,
     /// Recorded scores, oldest first.
     pub history: Vec<ScoreHistoryRow>,
+    /// Its status in the pool at the moment, and every transition recorded.
+    pub pool: NumberPool,
 }
 
 #[derive(Serialize)]
@@ -40,6 +45,9 @@ struct StoryJson<'a> {
     days: &'a [DayRates],
     bursts: Vec<BurstJson>,
     history: &'a [ScoreHistoryRow],
+    /// `null` when the pool has not registered the number yet.
+    status: Option<StatusJson<'a>>,
+    transitions: Vec<TransitionJson<'a>>,
 }
 
 /// A burst in the story's JSON (keys in alphabetical order, as published).
@@ -90,6 +98,8 @@ fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
             })
             .collect(),
         history: &s.history,
+        status: s.pool.entry.as_ref().map(StatusJson::of),
+        transitions: s.pool.transitions.iter().map(TransitionJson::of).collect(),
     }
 }
 
@@ -114,6 +124,7 @@ fn write_text(out: &mut dyn Write, s: &Story<'_>, width: Width) -> Result<()> {
             rfc3339(s.first_seen_ms),
             s.last_spam_ms.map(rfc3339).as_deref().unwrap_or("never")
         ),
+        status_line(s.pool.entry.as_ref()),
     ];
     prose.extend(a.reasons.iter().map(|r| format!("  - {r}")));
     for line in &prose {
@@ -138,6 +149,11 @@ fn write_text(out: &mut dyn Write, s: &Story<'_>, width: Width) -> Result<()> {
     if !s.history.is_empty() {
         writeln!(out, "\nscore history:").map_err(io)?;
         write_rows(out, Format::Table, &score_history(&s.history), &())?;
+    }
+    if !s.pool.transitions.is_empty() {
+        writeln!(out, "\npool transitions:").map_err(io)?;
+        let t = transitions_table(&s.pool.transitions);
+        write_table(out, &t, &layouts::POOL_TRANSITIONS, width)?;
     }
     Ok(())
 }

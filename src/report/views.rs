@@ -2,7 +2,9 @@
 
 use crate::health::assessment::Assessment;
 use crate::health::components::FIELDS;
+use crate::pool::Status;
 use crate::report::Table;
+use crate::store::pool::{Rated, RotationRow};
 use crate::store::{BurstRow, RejectRow, RunFileRow, RunRow, RunTotals};
 use crate::time::rfc3339;
 
@@ -167,25 +169,76 @@ pub fn assessments(rows: &[&Assessment], full_reasons: bool) -> Table {
     t
 }
 
-/// The rotation list for dialers.
-pub fn rotation(rows: &[&Assessment]) -> Table {
-    let mut t = Table::new(&[
+/// Puts a column named `name` at `at` (or last), one value per row.
+fn insert_column(t: &mut Table, at: usize, name: &str, values: impl IntoIterator<Item = String>) {
+    let at = at.min(t.headers.len());
+    t.headers.insert(at, name.to_string());
+    for (row, v) in t.rows.iter_mut().zip(values) {
+        row.insert(at.min(row.len()), v);
+    }
+}
+
+/// Columns of `risky`: those of `assessments`, with each number's pool `status` after
+/// the contract's first six.
+pub fn risky(rows: &[Rated], full_reasons: bool) -> Table {
+    let verdicts: Vec<&Assessment> = rows.iter().map(|r| &r.assessment).collect();
+    let mut t = assessments(&verdicts, full_reasons);
+    let statuses = rows.iter().map(|r| r.entry.status.as_str().to_string());
+    insert_column(&mut t, 6, "status", statuses);
+    t
+}
+
+/// The rotation list for dialers: the contract's first six columns (`number, action,
+/// rest_until, score, level, reasons`), then the pool's (`status, since, until,
+/// daily_cap, hourly_cap, calls_today, remaining_today`), then every component. `action`
+/// and `rest_until` agree with the status; a number with no calls yet has no score.
+pub fn rotation(rows: &[RotationRow]) -> Table {
+    let mut headers = vec![
         "number",
         "action",
         "rest_until",
         "score",
         "level",
         "reasons",
-    ]);
-    for a in rows {
-        t.push(vec![
-            a.number.clone(),
-            a.action.as_str().to_string(),
-            a.rest_until.clone().unwrap_or_default(),
-            format!("{:.1}", a.score),
-            a.level.as_str().to_string(),
-            a.reasons.join("; "),
-        ]);
+        "status",
+        "since",
+        "until",
+        "daily_cap",
+        "hourly_cap",
+        "calls_today",
+        "remaining_today",
+    ];
+    headers.extend(FIELDS.iter().map(|f| f.name));
+    let mut t = Table::new(&headers);
+    for r in rows {
+        let e = &r.entry;
+        let a = r.assessment.as_ref();
+        let until = e.until.map(|d| d.to_string()).unwrap_or_default();
+        let rest_until = if e.status == Status::Resting {
+            until.clone()
+        } else {
+            String::new()
+        };
+        let mut row = vec![
+            r.number.clone(),
+            r.action.as_str().to_string(),
+            rest_until,
+            a.map(|a| format!("{:.1}", a.score)).unwrap_or_default(),
+            a.map(|a| a.level.as_str().to_string()).unwrap_or_default(),
+            a.map(|a| a.reasons.join("; ")).unwrap_or_default(),
+            e.status.as_str().to_string(),
+            rfc3339(e.since_ms),
+            until,
+            e.caps.daily.to_string(),
+            e.caps.hourly.to_string(),
+            r.calls_today.to_string(),
+            r.remaining_today.to_string(),
+        ];
+        row.extend(FIELDS.iter().map(|f| {
+            a.map(|a| format!("{:.1}", (f.value)(&a.components)))
+                .unwrap_or_default()
+        }));
+        t.push(row);
     }
     t
 }

@@ -21,7 +21,13 @@ use crate::store::{keys, marks};
 pub struct PruneOutcome {
     pub deleted_calls: u64,
     pub horizon_ms: i64,
+    /// Score rows deleted by thinning (`prune_and_thin`), and the start of the window in
+    /// which every run keeps every row (`None`: no run recorded, nothing thinned).
+    pub thinned_scores: u64,
+    pub scores_full_since_ms: Option<i64>,
 }
+
+const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// What `check` reports.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -71,7 +77,52 @@ impl Store {
         Ok(PruneOutcome {
             deleted_calls: deleted as u64,
             horizon_ms: new,
+            thinned_scores: 0,
+            scores_full_since_ms: None,
         })
+    }
+
+    /// `prune`, then thins the recorded scores to `score_retention_days` (see
+    /// `thin_scores`).
+    pub fn prune_and_thin(
+        &mut self,
+        before_ms: i64,
+        score_retention_days: i64,
+    ) -> Result<PruneOutcome> {
+        let mut out = self.prune(before_ms)?;
+        let (deleted, since) = self.thin_scores(score_retention_days)?;
+        out.thinned_scores = deleted;
+        out.scores_full_since_ms = since;
+        Ok(out)
+    }
+
+    /// Keeps every per-number score row of the runs in the last `retention_days` UTC days
+    /// before the newest run's as-of (from that day's midnight back), and before that
+    /// one row per number per UTC day: that of the day's last run (latest as-of, then
+    /// highest id). Runs themselves stay. Returns the rows deleted and the window's start.
+    pub fn thin_scores(&mut self, retention_days: i64) -> Result<(u64, Option<i64>)> {
+        let path = self.path().to_path_buf();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Error::from(e).at_db(&path))?;
+        let newest: Option<i64> =
+            tx.query_row("SELECT max(as_of_ms) FROM score_runs", [], |r| r.get(0))?;
+        let Some(newest) = newest else {
+            return Ok((0, None));
+        };
+        let since = newest.div_euclid(DAY_MS) * DAY_MS - retention_days.max(0) * DAY_MS;
+        let deleted = tx.execute(
+            "DELETE FROM scores WHERE (run_id, number) IN ( \
+                 SELECT run_id, number FROM ( \
+                     SELECT s.run_id, s.number, row_number() OVER ( \
+                         PARTITION BY s.number, r.as_of_ms / ?2 ORDER BY r.as_of_ms DESC, r.id DESC) AS k \
+                     FROM scores s JOIN score_runs r ON r.id = s.run_id WHERE r.as_of_ms < ?1) \
+                 WHERE k > 1)",
+            params![since, DAY_MS],
+        )?;
+        tx.commit()?;
+        Ok((deleted as u64, Some(since)))
     }
 
     /// What [`Store::prune`] would do, done on nothing: the raw calls it would delete and
@@ -90,6 +141,8 @@ impl Store {
         Ok(PruneOutcome {
             deleted_calls: doomed.max(0) as u64,
             horizon_ms: old.map_or(horizon, |o| o.max(horizon)),
+            thinned_scores: 0,
+            scores_full_since_ms: None,
         })
     }
 

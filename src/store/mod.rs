@@ -44,6 +44,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0004_scores_trend.sql"),
     include_str!("../../sql/0005_outbox.sql"),
     include_str!("../../sql/0006_pool.sql"),
+    include_str!("../../sql/0007_score_alerts.sql"),
     include_str!("../../sql/0008_rejects_key.sql"),
 ];
 

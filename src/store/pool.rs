@@ -259,16 +259,13 @@ impl Store {
         tx.commit().map_err(|e| Error::from(e).at_db(&path))
     }
 
-    /// Operator marks: one transition per number (source `operator`), all or none. Refused
-    /// with a usage error naming the number: a number the fleet never used without
-    /// `add`, `resting` without a date, a mark before the number's last transition, an
-    /// unknown `replaces`.
-    pub fn pool_mark(
-        &mut self,
-        numbers: &[String],
-        m: &Mark,
-        rules: &Rules<'_>,
-    ) -> Result<Vec<Transition>> {
+    /// Operator marks: one transition per number (source `operator`), all or none, as a
+    /// plan (the transitions and the rows they leave). Flags that do not go together
+    /// (`resting` without a date, caps out of range) are a usage error; what depends on
+    /// the data is refused naming the number (exit 1): a number the fleet never used
+    /// without `add`, a mark before the number's last transition, an unknown `replaces`.
+    pub fn pool_mark(&mut self, numbers: &[String], m: &Mark, rules: &Rules<'_>) -> Result<Plan> {
+        mark::check_flags(m).map_err(Error::Usage)?;
         let path = self.path().to_path_buf();
         let wrap = |e: rusqlite::Error| Error::from(e).at_db(&path);
         let tx = self
@@ -280,7 +277,7 @@ impl Store {
             None => None,
         };
         let mut seen = std::collections::BTreeSet::new();
-        let mut out = Vec::new();
+        let mut out = Plan::default();
         for number in numbers.iter().filter(|n| seen.insert(n.as_str())) {
             let entry = load_entry(&tx, number).map_err(wrap)?;
             let used: bool = tx
@@ -303,15 +300,20 @@ impl Store {
                 last_at_ms,
                 replaced: replaced.as_ref(),
             };
-            let (e, t) = mark::apply(number, known, m, rules).map_err(Error::Usage)?;
+            let (e, t) = mark::apply(number, known, m, rules).map_err(Error::Other)?;
             upsert_entry(&tx, &e).map_err(wrap)?;
             insert_transition(&tx, &t).map_err(wrap)?;
-            out.push(t);
+            out.entries.push(e);
+            out.transitions.push(t);
         }
         tx.commit().map_err(wrap)?;
         Ok(out)
     }
 }
+
+mod views;
+
+pub use views::{NumberPool, PoolRow, Rated, RotationRow, risky_at, rotation_at};
 
 #[cfg(test)]
 mod tests;

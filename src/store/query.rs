@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -235,14 +235,17 @@ impl Store {
         )
     }
 
-    /// Records one scoring run and every number's result in one transaction.
-    pub fn record_scores(
+    /// Records one scoring run and every number's result in one transaction, in which
+    /// `also` then writes what belongs with the run (given the run's id: the pool's
+    /// transitions, the alert about them), so all of it commits or none does.
+    pub fn record_scores<T>(
         &mut self,
         as_of_ms: i64,
         created_ms: i64,
         settings: &str,
         results: &[Assessment],
-    ) -> Result<i64> {
+        also: impl FnOnce(&Connection, i64) -> Result<T>,
+    ) -> Result<(i64, T)> {
         use crate::health::components::FIELDS;
         use rusqlite::ToSql;
 
@@ -278,8 +281,49 @@ impl Store {
                 ins.execute(values.as_slice())?;
             }
         }
+        let extra = also(&tx, run_id)?;
         tx.commit()?;
-        Ok(run_id)
+        Ok((run_id, extra))
+    }
+
+    /// Notes on a score run the alert deliveries that failed after it committed.
+    pub fn note_alert_error(&self, run_id: i64, message: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE score_runs SET alert_error = ?2 WHERE id = ?1",
+                params![run_id, message],
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok(())
+    }
+
+    /// A score run's noted delivery failures, if any.
+    pub fn alert_error(&self, run_id: i64) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT alert_error FROM score_runs WHERE id = ?1",
+                params![run_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.wrap(e))
+    }
+
+    /// The as-of moment of the last score run (the policy applied the registry as of it).
+    pub fn last_score_run_ms(&self) -> Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT max(as_of_ms) FROM score_runs", [], |r| r.get(0))
+            .map_err(|e| self.wrap(e))
+    }
+
+    /// Each number's score in the last run as of `at_ms` or before it.
+    pub fn scores_at(&self, at_ms: i64) -> Result<HashMap<String, f64>> {
+        let rows = self.query_rows(
+            "SELECT number, score FROM scores WHERE run_id = \
+             (SELECT id FROM score_runs WHERE as_of_ms <= ?1 ORDER BY as_of_ms DESC, id DESC LIMIT 1)",
+            params![at_ms],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)),
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     /// One number's recorded scores as of `as_of_ms` or before, oldest first: the last

@@ -1,0 +1,168 @@
+//! What the rotation list tells a dialer about one number at a moment: its status (as
+//! recorded, or as a first score run would register a number the pool has not seen), an
+//! action that agrees with that status, and its calls left today.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::health::assessment::{Action, Assessment};
+use crate::pool::caps::throttle_holds;
+use crate::pool::config::Rules;
+use crate::pool::policy::plan;
+use crate::pool::status::{Entry, Status};
+
+/// Numbers no score run has registered yet, as the next run would register them from
+/// these verdicts (a `retire` retired, a `rest` resting, the resting cap applied among
+/// them), by number; not recorded.
+pub fn unregistered(
+    verdicts: &[Assessment],
+    at_ms: i64,
+    rules: &Rules<'_>,
+) -> BTreeMap<String, Entry> {
+    plan(&[], verdicts, &HashMap::new(), at_ms, rules)
+        .entries
+        .into_iter()
+        .map(|mut e| {
+            e.reason = format!("{} (not yet recorded by a score run)", e.reason);
+            (e.number.clone(), e)
+        })
+        .collect()
+}
+
+/// Whether the row dials below its normal pace for a throttle (not the probation ramp).
+fn throttled(e: &Entry, at_ms: i64, rules: &Rules<'_>) -> bool {
+    throttle_holds(e, at_ms)
+        || (e.status == Status::Active && e.caps.daily < rules.normal_caps(e.own_caps).daily)
+}
+
+/// The action that agrees with the status: `retire` for numbers that may never dial
+/// again, `rest` while resting; for numbers that may dial, the verdict's action, except
+/// that a `rest` or `retire` the pool did not follow (an operator's decision, a rest held
+/// back by the resting cap, flags from before the episode floor) reads `throttle` while
+/// throttled and `monitor` otherwise, and a throttle still holding reads `throttle`.
+pub fn action(e: &Entry, verdict: Option<Action>, at_ms: i64, rules: &Rules<'_>) -> Action {
+    let held = throttled(e, at_ms, rules);
+    match (e.status, verdict) {
+        (Status::Retired | Status::Released, _) => Action::Retire,
+        (Status::Resting, _) => Action::Rest,
+        (_, Some(Action::Rest | Action::Retire)) if held => Action::Throttle,
+        (_, Some(Action::Rest | Action::Retire)) => Action::Monitor,
+        (_, _) if held => Action::Throttle,
+        (_, v) => v.unwrap_or(Action::Keep),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono_tz::Tz;
+
+    use super::*;
+    use crate::health::score::ScoreConfig;
+    use crate::pool::config::{NewNumbers, PoolConfig};
+    use crate::pool::status::Caps;
+    use crate::pool::zone::Zones;
+
+    const T: i64 = 1_763_596_800_000;
+
+    #[test]
+    fn actions_agree_with_the_status() {
+        let (pool, score) = (PoolConfig::default(), ScoreConfig::default());
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: Zones::with_lookup(Tz::UTC, |_| None),
+        };
+        let full = rules.normal_caps(None);
+        let e = |status, caps| Entry::new("+14155550100", status, T, caps, String::new());
+        use Action::*;
+        assert_eq!(
+            action(&e(Status::Retired, Caps::NONE), Some(Keep), T, &rules),
+            Retire
+        );
+        assert_eq!(
+            action(&e(Status::Released, Caps::NONE), None, T, &rules),
+            Retire
+        );
+        assert_eq!(
+            action(&e(Status::Resting, Caps::NONE), Some(Keep), T, &rules),
+            Rest
+        );
+        let active = e(Status::Active, full);
+        assert_eq!(action(&active, Some(Retire), T, &rules), Monitor);
+        assert_eq!(action(&active, Some(Monitor), T, &rules), Monitor);
+        assert_eq!(action(&active, None, T, &rules), Keep);
+        let mut slow = e(
+            Status::Active,
+            Caps {
+                daily: 50,
+                hourly: 15,
+            },
+        );
+        assert_eq!(action(&slow, Some(Rest), T, &rules), Throttle);
+        assert_eq!(action(&slow, Some(Keep), T, &rules), Throttle);
+        slow.caps = full;
+        slow.throttled_until_ms = Some(T + 1);
+        assert_eq!(action(&slow, Some(Keep), T, &rules), Throttle);
+        assert_eq!(action(&slow, Some(Keep), T + 1, &rules), Keep);
+        // The probation ramp is not a throttle.
+        let ramp = e(
+            Status::Probation,
+            Caps {
+                daily: 25,
+                hourly: 8,
+            },
+        );
+        assert_eq!(action(&ramp, Some(Keep), T, &rules), Keep);
+    }
+
+    #[test]
+    fn unregistered_numbers_start_as_a_run_would_register_them() {
+        use crate::health::assessment::Level;
+        let (mut pool, score) = (PoolConfig::default(), ScoreConfig::default());
+        let verdict = |n: &str, action| Assessment {
+            number: n.into(),
+            score: 90.0,
+            level: Level::Critical,
+            action,
+            rest_until: Some("2025-12-20".into()),
+            rest_cause: Some(crate::health::score::RestCause::Flags),
+            components: Default::default(),
+            reasons: vec!["why".into()],
+            attempts: 100,
+            metrics: Default::default(),
+        };
+        let vs = [
+            verdict("+14155550100", Action::Keep),
+            verdict("+14155550101", Action::Retire),
+            verdict("+14155550102", Action::Rest),
+        ];
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: Zones::with_lookup(Tz::UTC, |_| None),
+        };
+        let got = unregistered(&vs, T, &rules);
+        let st: Vec<(&str, Status, i64)> = got
+            .values()
+            .map(|e| (e.number.as_str(), e.status, e.caps.daily))
+            .collect();
+        assert_eq!(
+            st,
+            [
+                ("+14155550100", Status::Active, 100),
+                ("+14155550101", Status::Retired, 0),
+                ("+14155550102", Status::Resting, 0),
+            ]
+        );
+        assert!(got.values().all(|e| e.reason.contains("not yet recorded")));
+        pool.new_numbers = NewNumbers::Probation;
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: Zones::with_lookup(Tz::UTC, |_| None),
+        };
+        let mut new = verdict("+14155550100", Action::Keep);
+        new.level = Level::Insufficient;
+        let e = &unregistered(&[new], T, &rules)["+14155550100"];
+        assert_eq!((e.status, e.caps.daily), (Status::Probation, 25));
+    }
+}
