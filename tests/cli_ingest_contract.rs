@@ -443,3 +443,31 @@ fn ingest_names_the_database_it_created_and_rejects_keep_absolute_paths() {
     assert_eq!((code(&out), stderr(&out)), (0, String::new()));
     assert!(other.db().exists());
 }
+
+/// The rejects hint repeats the `--db` the user gave, so it can be pasted as it is.
+#[test]
+fn the_rejects_hint_names_the_database_the_user_gave() {
+    let env = Env::new();
+    let bad = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample/bad-records.ndjson"
+    );
+    let out = env.run(&["ingest", bad]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let db = env.db().display().to_string();
+    let hint = format!("see `numhealth --db {db} rejects --run 1`");
+    assert!(stderr(&out).contains(&hint), "{}", stderr(&out));
+    // Without --db (the path from NUMHEALTH_DB), the hint is the plain command.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_numhealth"))
+        .args(["ingest", bad])
+        .env("NUMHEALTH_DB", env.dir.path().join("other.db"))
+        .env_remove("NUMHEALTH_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("see `numhealth rejects --run 1`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -43,6 +43,12 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
         say: &say,
     };
     let outcome = ingest::ingest_inputs(&mut store, &inputs, loading)?;
-    run_summary::print(&outcome, args.format.into(), ctx.quiet, &say)?;
+    run_summary::print(
+        &outcome,
+        args.format.into(),
+        ctx.quiet,
+        ctx.db_flag.as_deref(),
+        &say,
+    )?;
     Ok(outcome.exit_code())
 }

@@ -46,6 +46,8 @@ pub struct Ctx {
     pub progress: bool,
     /// How wide tables may be (`--wide`, `--width`, a pipe, `$COLUMNS`, the terminal).
     pub width: Width,
+    /// The `--db` the user gave on the command line, repeated in the commands we suggest.
+    pub db_flag: Option<PathBuf>,
 }
 
 impl Ctx {
@@ -159,6 +161,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     let given_db = sub_db.or(cli.db);
     let db = resolve_db_path(given_db.as_deref())?;
     let ctx = Ctx {
+        db_flag: given_db.clone(),
         settings,
         db,
         db_location: if given_db.is_none()

@@ -62,6 +62,12 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
         config: &ctx.settings.pull,
     };
     let outcome = run_pull(&mut store, &client, &request, loading, &tell_progress)?;
-    run_summary::print(&outcome, args.format.into(), ctx.quiet, &say)?;
+    run_summary::print(
+        &outcome,
+        args.format.into(),
+        ctx.quiet,
+        ctx.db_flag.as_deref(),
+        &say,
+    )?;
     Ok(outcome.exit_code())
 }

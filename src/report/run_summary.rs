@@ -37,7 +37,13 @@ pub fn database_created(db: &Path, say: &dyn Fn(&str)) {
 
 /// Prints the summary of a finished run; `say` gets the notice about rejects. `quiet`
 /// (`-q`): no table (JSON, asked for by a script, is still printed).
-pub fn print(outcome: &RunOutcome, format: Format, quiet: bool, say: &dyn Fn(&str)) -> Result<()> {
+pub fn print(
+    outcome: &RunOutcome,
+    format: Format,
+    quiet: bool,
+    db_flag: Option<&std::path::Path>,
+    say: &dyn Fn(&str),
+) -> Result<()> {
     let totals = &outcome.totals;
     match format {
         Format::Json => {
@@ -64,9 +70,24 @@ pub fn print(outcome: &RunOutcome, format: Format, quiet: bool, say: &dyn Fn(&st
     }
     if totals.rejected > 0 {
         say(&format!(
-            "{} record(s) rejected and kept aside; see `numhealth rejects --run {}`",
-            totals.rejected, outcome.run_id
+            "{} record(s) rejected and kept aside; see `numhealth {}rejects --run {}`",
+            totals.rejected,
+            db_flag.map(db_arg).unwrap_or_default(),
+            outcome.run_id
         ));
     }
     Ok(())
+}
+
+/// `--db PATH ` as a person would type it again (quoted when the shell needs it).
+fn db_arg(path: &std::path::Path) -> String {
+    let p = path.display().to_string();
+    let plain = p
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b));
+    if plain {
+        format!("--db {p} ")
+    } else {
+        format!("--db '{}' ", p.replace('\'', "'\\''"))
+    }
 }
