@@ -118,14 +118,6 @@ fn duration_ms(s: &str) -> Option<i64> {
     (n >= 0).then(|| n.checked_mul(per)).flatten()
 }
 
-/// `--as-of`, defaulting to now.
-pub fn as_of_or_now(s: Option<&str>) -> Result<i64> {
-    match s {
-        Some(s) => parse_moment("--as-of", s),
-        None => Ok(now_ms()),
-    }
-}
-
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }

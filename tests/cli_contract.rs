@@ -158,3 +158,44 @@ fn completions_and_man_page_come_from_the_real_flags() {
         assert!(page.contains(section), "man page lacks {section}");
     }
 }
+
+#[test]
+fn a_moment_without_a_zone_is_taken_as_utc_and_the_person_is_told() {
+    let env = Env::new();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/calls.ndjson");
+    assert_eq!(code(&env.run(&["-q", "ingest", sample])), 0);
+    let zoned = env.run(&[
+        "risky",
+        "--as-of",
+        "2026-11-21T00:00:00Z",
+        "--format",
+        "csv",
+    ]);
+    let bare = env.run(&["risky", "--as-of", "2026-11-21T00:00", "--format", "csv"]);
+    assert_eq!(code(&bare), 0);
+    assert_eq!(bare.stdout, zoned.stdout, "the same moment");
+    let note = String::from_utf8_lossy(&bare.stderr);
+    assert!(
+        note.contains("taken as UTC (2026-11-21T00:00:00Z)"),
+        "{note}"
+    );
+    assert!(!String::from_utf8_lossy(&zoned.stderr).contains("taken as UTC"));
+    let quiet = env.run(&[
+        "-q",
+        "risky",
+        "--as-of",
+        "2026-11-21T00:00",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    // The relative forms share the grammar.
+    assert_eq!(
+        code(&env.run(&["risky", "--as-of", "2d ago", "--format", "csv"])),
+        0
+    );
+}

@@ -11,7 +11,6 @@ use crate::health::score::assess;
 use crate::readers::numbers::normalize_number;
 use crate::report::{self, number::Story};
 use crate::store::assess::rules;
-use crate::store::freshness::AsOfMoment;
 use crate::time::rfc3339;
 
 pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
@@ -25,7 +24,7 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
     if !(1..=400).contains(&args.days) {
         return Err(Error::Usage("--days must be between 1 and 400".into()));
     }
-    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
+    let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let cfg = &ctx.settings.score;
     let rules = rules(cfg, &ctx.settings.pool)?;
     let store = ctx.open_reader()?;

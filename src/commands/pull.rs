@@ -11,7 +11,7 @@ use crate::readers::{InputFormat, ReaderOptions};
 use crate::report::{progress, run_summary};
 use crate::store::LoadSettings;
 use crate::store::ingest::Loading;
-use crate::time::{now_ms, parse_moment};
+use crate::time::now_ms;
 
 pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
     // A missing key is the environment's refusal, not a command-line mistake: exit 1.
@@ -22,13 +22,13 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<u8> {
     })?;
     let started = now_ms();
     let until = match args.until.as_deref() {
-        Some(s) => parse_moment("--until", s)?,
+        Some(s) => ctx.moment("--until", s)?,
         None => started,
     };
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_moment("--since", s))
+        .map(|s| ctx.moment("--since", s))
         .transpose()?;
     let opts =
         ReaderOptions::from_settings(&ctx.settings.ingest, InputFormat::Json, None, started)?;

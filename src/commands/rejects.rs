@@ -5,11 +5,10 @@ use crate::cli::RejectsArgs;
 use crate::commands::Ctx;
 use crate::error::{Result, exit};
 use crate::report;
-use crate::time::parse_moment;
 
 pub fn run(ctx: &Ctx, args: RejectsArgs) -> Result<u8> {
     if let Some(t) = args.clear_before.as_deref() {
-        let before = parse_moment("--clear-before", t)?;
+        let before = ctx.moment("--clear-before", t)?;
         let (_lock, store) = ctx.open_writer()?;
         let cleared = store.clear_rejects_before(before, args.run)?;
         report::listings::rejects_cleared(cleared, before, &|m| ctx.say(m));

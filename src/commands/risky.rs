@@ -6,11 +6,10 @@ use crate::commands::Ctx;
 use crate::error::{Result, exit};
 use crate::report;
 use crate::store::assess::rules;
-use crate::store::freshness::AsOfMoment;
 use crate::store::pool::risky_at;
 
 pub fn run(ctx: &Ctx, args: RiskyArgs) -> Result<u8> {
-    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
+    let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let rules = rules(&ctx.settings.score, &ctx.settings.pool)?;
     let store = ctx.open_reader()?;
     let fresh = store.check_freshness(&as_of, ctx.settings.score.stale_after_hours)?;

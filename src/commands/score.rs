@@ -11,10 +11,9 @@ use crate::report;
 use crate::store::assess::{
     RecordedScores, RunRequest, assess_and_record, assess_dry_run, deliver_alerts,
 };
-use crate::store::freshness::AsOfMoment;
 
 pub fn run(ctx: &Ctx, args: ScoreArgs) -> Result<u8> {
-    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
+    let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let now = crate::time::now_ms();
     let settings = ctx.settings.to_toml();
     let req = RunRequest {

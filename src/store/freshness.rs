@@ -95,16 +95,6 @@ pub struct AsOfMoment {
     pub given: Option<String>,
 }
 
-impl AsOfMoment {
-    /// The moment of an `--as-of` flag, now when it was not given.
-    pub fn from_flag(flag: Option<&str>) -> Result<AsOfMoment> {
-        Ok(AsOfMoment {
-            ms: crate::time::as_of_or_now(flag)?,
-            given: flag.map(|s| s.trim().to_string()),
-        })
-    }
-}
-
 /// The data judged for one command's as-of moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FreshnessCheck {
