@@ -4,7 +4,6 @@
 
 use std::io::Write;
 
-use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -14,26 +13,9 @@ use crate::report::fit::{self, Layout};
 use crate::report::pool::{StatusJson, TransitionJson, status_line, transitions_table};
 use crate::report::width::Width;
 use crate::report::{Format, Table, io, layouts, to_stdout, views, write_json, write_rows};
-use crate::store::pool::NumberPool;
-use crate::store::{BurstRow, ScoreHistoryRow};
+use crate::store::ScoreHistoryRow;
+use crate::store::story::NumberStory;
 use crate::time::rfc3339;
-
-/// Everything `number` shows, as computed.
-pub struct Story<'a> {
-    pub number: &'a str,
-    pub as_of_ms: i64,
-    pub first_seen_ms: i64,
-    pub last_spam_ms: Option<i64>,
-    pub assessment: &'a Assessment,
-    /// The zone the timeline's days are in.
-    pub tz: Tz,
-    pub days: Vec<DayRates>,
-    pub bursts: Vec<BurstRow>,
-    /// Recorded scores, oldest first.
-    pub history: Vec<ScoreHistoryRow>,
-    /// Its status in the pool at the moment, and every transition recorded.
-    pub pool: NumberPool,
-}
 
 #[derive(Serialize)]
 struct StoryJson<'a> {
@@ -61,12 +43,12 @@ struct BurstJson {
 
 /// Prints the story to stdout: JSON, or text for people with its tables fitted to
 /// `width` (CSV gives the daily timeline).
-pub fn print(story: &Story<'_>, format: Format, width: Width) -> Result<()> {
+pub fn print(story: &NumberStory, format: Format, width: Width) -> Result<()> {
     to_stdout(|out| write(out, story, format, width))
 }
 
 /// Writes the story in `format`.
-fn write(out: &mut dyn Write, s: &Story<'_>, format: Format, width: Width) -> Result<()> {
+fn write(out: &mut dyn Write, s: &NumberStory, format: Format, width: Width) -> Result<()> {
     match format {
         Format::Json => write_json(out, &json(s)),
         Format::Csv => timeline(&s.days).write_csv(out),
@@ -79,13 +61,13 @@ fn write_table(out: &mut dyn Write, table: &Table, layout: &Layout, width: Width
     write_rows(out, Format::Table, &table.fitted(width, layout), &())
 }
 
-fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
+fn json<'a>(s: &'a NumberStory) -> StoryJson<'a> {
     StoryJson {
-        number: s.number,
+        number: &s.number,
         as_of: rfc3339(s.as_of_ms),
         first_seen: rfc3339(s.first_seen_ms),
         last_marked_as_spam: s.last_spam_ms.map(rfc3339),
-        assessment: s.assessment,
+        assessment: &s.assessment,
         days: &s.days,
         bursts: s
             .bursts
@@ -103,8 +85,8 @@ fn json<'a>(s: &'a Story<'_>) -> StoryJson<'a> {
     }
 }
 
-fn write_text(out: &mut dyn Write, s: &Story<'_>, width: Width) -> Result<()> {
-    let a = s.assessment;
+fn write_text(out: &mut dyn Write, s: &NumberStory, width: Width) -> Result<()> {
+    let a = &s.assessment;
     let until = a
         .rest_until
         .as_deref()
@@ -228,7 +210,7 @@ mod tests {
             marked_as_spam: 1,
             ..HourCounts::default()
         };
-        let t = timeline(&daily::timeline(&[(0, c)], 0, Tz::UTC));
+        let t = timeline(&daily::timeline(&[(0, c)], 0, chrono_tz::Tz::UTC));
         let col = |name: &str| t.headers.iter().position(|h| h == name).unwrap();
         assert_eq!(t.rows.len(), 1);
         assert_eq!(t.rows[0][col("spam")], "1");

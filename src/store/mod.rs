@@ -16,6 +16,7 @@ mod query;
 mod raw_statement;
 mod rollups;
 mod runs;
+pub mod story;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
