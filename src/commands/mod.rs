@@ -58,6 +58,11 @@ impl Ctx {
         }
     }
 
+    /// An error that does not end the command, on stderr even with `-q`.
+    pub fn error(&self, msg: &str) {
+        eprintln!("numhealth: error: {msg}");
+    }
+
     /// Takes the write lock and opens the database for writing.
     pub fn open_writer(&self) -> Result<(WriteLock, Store)> {
         Store::open_writer(&self.db, self.db_location, self.lock_timeout, |m| {

@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, args: ScoreArgs) -> Result<u8> {
     if alert || run_id.is_some() {
         // Shown even with -q; a failed delivery is retried later and keeps the exit code.
         for msg in deliver_alerts(&store, &ctx.settings.notify, run_id, now) {
-            eprintln!("numhealth: error: {msg}");
+            ctx.error(&msg);
         }
     }
     gate?;
