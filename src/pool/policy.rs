@@ -239,7 +239,10 @@ fn decide<'a>(
     let was = e.status;
     let reason: Option<String> = if action == Action::Retire {
         enter(&mut e, Status::Retired, as_of_ms);
-        Some(format!("retired: {lead}"))
+        Some(format!(
+            "retired: {}",
+            lead.strip_prefix("replace this number: ").unwrap_or(&lead)
+        ))
     } else if was == Status::Probation && ev.flags_significant {
         if e.relapses >= 1 {
             enter(&mut e, Status::Retired, as_of_ms);
@@ -262,8 +265,9 @@ fn decide<'a>(
             rest(&mut e, verdict_date, as_of_ms, rules);
             e.since_ms = prev.map_or(as_of_ms, |p| p.since_ms);
             Some(format!(
-                "rest extended to {}: a new episode while resting: {lead}",
-                e.until.unwrap_or(verdict_date)
+                "rest extended to {}: a new episode while resting: {}",
+                e.until.unwrap_or(verdict_date),
+                rest_why(&lead)
             ))
         } else {
             None
@@ -274,8 +278,9 @@ fn decide<'a>(
     } else if action == Action::Rest {
         rest(&mut e, verdict_date, as_of_ms, rules);
         Some(format!(
-            "resting until {}: {lead}",
-            e.until.unwrap_or(verdict_date)
+            "resting until {}: {}",
+            e.until.unwrap_or(verdict_date),
+            rest_why(&lead)
         ))
     } else if was == Status::Resting && e.until_ms.is_some_and(|u| u <= as_of_ms) {
         let ended = e.until;
@@ -374,8 +379,9 @@ fn apply_resting_cap(ds: &mut [Decision<'_>], as_of_ms: i64, rules: &Rules<'_>) 
             *now += 1;
             rest(&mut d.next, date, as_of_ms, rules);
             d.status_reason = Some(format!(
-                "resting until {}: {lead}",
-                d.next.until.unwrap_or(date)
+                "resting until {}: {}",
+                d.next.until.unwrap_or(date),
+                rest_why(&lead)
             ));
         } else {
             d.held = Some(format!(
@@ -477,6 +483,15 @@ pub fn plan(
         finish(d, as_of_ms, rules, &mut out);
     }
     out
+}
+
+/// A rest verdict's reason without its own "rest until YYYY-MM-DD: " (the registry's
+/// reason says "resting until ..." already).
+fn rest_why(lead: &str) -> &str {
+    lead.strip_prefix("rest until ")
+        .and_then(|r| r.get(10..))
+        .and_then(|r| r.strip_prefix(": "))
+        .unwrap_or(lead)
 }
 
 #[cfg(test)]
