@@ -283,6 +283,12 @@ impl Store {
 
     /// `PRAGMA integrity_check` plus counts and a checksum of the stored content.
     pub fn check(&self) -> Result<CheckReport> {
+        // One read transaction: every count and comparison sees the same snapshot, even
+        // while a writer commits (dropped at the end, which ends it).
+        let _snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.wrap(e))?;
         let mut integrity: String = self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
