@@ -111,7 +111,8 @@ pub struct Metrics {
     /// What the rest of the fleet's spam rate in the same hours predicts for that count
     /// (the reasons round it to "about N would be normal for this fleet").
     pub expected_marked_as_spam_7d: f64,
-    /// Most calls in one UTC day and in one hour, last week.
+    /// Most calls in one local day of the number (UTC outside the NANP) and in one hour,
+    /// last week.
     pub peak_calls_per_day: i64,
     pub peak_calls_per_hour: i64,
     /// Bursts in the recent window.

@@ -448,7 +448,8 @@ fn seconds(ms: f64) -> String {
     count((ms / 1000.0).round() as i64, "second", "seconds")
 }
 
-/// Pacing: the peak calls in a UTC day and in an hour against the limits; over the limit
+/// Pacing: the peak calls in a local day (`window`: the area code's zone for NANP numbers,
+/// UTC elsewhere) and in an hour against the limits; over the limit
 /// scores the excess (100 at twice the limit). Returns the part and whether the recent
 /// window is over a limit.
 pub fn pacing(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
