@@ -122,6 +122,13 @@ pub struct Metrics {
     /// The score from the reputation components alone (flags, failures, trend,
     /// engagement), which decides a rest without flags.
     pub reputation_score: f64,
+    /// Calls with an outcome since the last counted flag in the lookback (all of them when
+    /// there is none), and the UTC days after the flag's day with such calls.
+    pub clean_calls_since_flag: i64,
+    pub clean_days_since_flag: i64,
+    /// What the flags and failures components were multiplied by for a recovered number
+    /// (`health::recovery`); 1 when the number has not recovered or was never flagged.
+    pub recovery_factor: f64,
 }
 
 /// The verdict on one number.
