@@ -41,16 +41,17 @@ impl Recovery {
 }
 
 /// Whether the number recovered since its last counted flag in the lookback: at least
-/// `recovery_min_calls` calls with an outcome since (none flagged, by definition), whose
-/// failures the fleet's rates in the same hours explain (Poisson upper tail at or above
-/// 1 - `confidence`). A flag later in the record restarts the count, so more flags never
-/// lower the factor.
+/// `recovery_min_calls` calls with an outcome since (none flagged, by definition), and
+/// failures in the recent window that the fleet's rates in the same hours explain (Poisson
+/// upper tail at or above 1 - `confidence`). The failure test reads a fixed window, not the
+/// calls since the flag, so that a flag added anywhere never turns a recovery on: it only
+/// shortens the clean record, so more flags never lower the score.
 pub fn recovery(g: &Gathered, cfg: &ScoreConfig) -> Option<Recovery> {
     let last_flag_hour = g.flag_hours.last()?.0;
     if g.judged_since_flag < cfg.recovery_min_calls.max(1) as f64 {
         return None;
     }
-    let failure_p = poisson_upper_p(g.fail_since_flag.max(0.0) as u64, g.exp_fail_since_flag);
+    let failure_p = poisson_upper_p(g.recent.fail.max(0.0) as u64, g.recent.exp_fail);
     if failure_p < 1.0 - cfg.confidence {
         return None;
     }

@@ -82,8 +82,8 @@ pub struct ScoreConfig {
     /// Days after which an old flag no longer counts. Default 90 (reference: honeypot flags
     /// fall off after ~90 days without new events).
     pub flag_memory_days: i64,
-    /// Calls with an outcome since the last counted flag, with no flag and a failure rate
-    /// not significantly above the fleet's, that make a flagged number recovered: its flags
+    /// Calls with an outcome since the last counted flag (and a failure rate in the recent
+    /// window not significantly above the fleet's) that make a flagged number recovered: its flags
     /// and failures weigh 0.5^(clean calls / `recovery_min_calls` + clean days /
     /// `recovery_clean_days`). Default 40, like the pool's recovery rule.
     pub recovery_min_calls: i64,

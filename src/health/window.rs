@@ -164,10 +164,6 @@ pub struct Gathered {
     pub flag_hours: Vec<(i64, i64)>,
     /// Calls with an outcome after the last counted flag hour (all of them if none).
     pub judged_since_flag: f64,
-    /// Failures (`failures`) after the last counted flag hour, and what the fleet's rates
-    /// predict for them.
-    pub fail_since_flag: f64,
-    pub exp_fail_since_flag: f64,
     /// UTC days after the last counted flag's day with at least one call with an outcome.
     pub clean_days_since_flag: i64,
     /// Whether the rest of the fleet answered any call in the number's hours.
@@ -218,7 +214,7 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
         .collect();
     let (mut recent, mut week, mut all) = (Window::default(), Window::default(), Window::default());
     let mut flag_hours = Vec::new();
-    let (mut judged_since_flag, mut fail_since_flag, mut exp_fail_since_flag) = (0.0, 0.0, 0.0);
+    let mut judged_since_flag = 0.0;
     let mut days_since_flag: Vec<i64> = Vec::new();
     let half_life_h = 24.0 * cfg.flag_half_life_days;
     let (mut flags_decayed, mut flags_decayed_exp) = (0.0, 0.0);
@@ -255,12 +251,10 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
             flags_decayed_exp += decay * w.exp_spam;
             if c.marked_as_spam > 0 {
                 flag_hours.push((*h, c.marked_as_spam));
-                (judged_since_flag, fail_since_flag, exp_fail_since_flag) = (0.0, 0.0, 0.0);
+                judged_since_flag = 0.0;
                 days_since_flag.clear();
             } else {
                 judged_since_flag += j;
-                fail_since_flag += w.fail;
-                exp_fail_since_flag += w.exp_fail;
                 let day = h.div_euclid(24);
                 let flag_day = flag_hours.last().map(|f| f.0.div_euclid(24));
                 if j > 0.0
@@ -308,8 +302,6 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
         days,
         flag_hours,
         judged_since_flag,
-        fail_since_flag,
-        exp_fail_since_flag,
         clean_days_since_flag: days_since_flag.len() as i64,
         fleet_has_humans: tot.human > 0.0,
         flags_decayed,

@@ -716,3 +716,31 @@ fn more_flags_never_lower_a_recovered_numbers_score() {
         prev = a.score;
     }
 }
+
+#[test]
+fn a_late_flag_after_failing_calls_does_not_start_a_recovery() {
+    let mut hours = days(-18, -14, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(-6, 0, 60, |_| Mix {
+        fail: 0.25,
+        ..HEALTHY
+    }));
+    let before = judge(&number("+14155550123", hours.clone()));
+    // One more flag at the start of yesterday: the calls since it fail just as much.
+    let i = hours
+        .iter()
+        .position(|h| h.0 >= (AS_OF_DAY - 1) * DAY)
+        .unwrap();
+    hours[i].1.no_answer -= 1;
+    hours[i].1.marked_as_spam += 1;
+    let after = judge(&number("+14155550123", hours));
+    assert_eq!(after.metrics.recovery_factor, 1.0, "{after:#?}");
+    assert!(
+        after.score >= before.score,
+        "{} < {}",
+        after.score,
+        before.score
+    );
+}
