@@ -1,6 +1,8 @@
 //! The accuracy evaluation: runs simulated fleets with planted patterns through the real
 //! store and scoring (`evaluate_fleets`), and measures the verdicts against the ground
-//! truth at a mid-window cut and at the end, plus early warning on burst numbers.
+//! truth at a mid-window cut and at the end, night by night from the mid-window cut to the
+//! end (open loop: every call is loaded, each night scores only what came before it), plus
+//! early warning on burst numbers.
 
 use std::collections::HashMap;
 
@@ -121,7 +123,32 @@ pub struct SeedReport {
     pub calls: u64,
     pub mid: CutReport,
     pub end: CutReport,
+    pub nightly: Nightly,
     pub early_warning: EarlyWarning,
+}
+
+/// The cuts at each UTC midnight after the mid-window cut, up to the end.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Nightly {
+    pub nights: usize,
+    /// Each night's top-k precision, oldest first.
+    pub precision_by_night: Vec<f64>,
+    /// The night with the lowest top-k precision (the earliest of equals).
+    pub worst: CutReport,
+    /// Nights on which every rested-and-recovered number had called cleanly on at least
+    /// `recovery_clean_days` days since its last flag, and the worst of them (`None` when
+    /// there was no such night).
+    pub nights_once_back: usize,
+    pub worst_once_back: Option<CutReport>,
+    /// The highest score of a rested-and-recovered number with at least
+    /// `recovery_clean_days` clean days since its last flag, over the nights.
+    pub recovered_back_max_score: f64,
+    /// Healthy, low-volume or inbound-only numbers sent to rest or retire, summed over the
+    /// nights (must be 0).
+    pub healthy_rested_or_retired: usize,
+    /// Nights on which a rested-and-recovered number with at least `recovery_clean_days`
+    /// clean days since its last flag (`metrics.clean_days_since_flag`) ranked in the top-k.
+    pub recovered_back_on_top: usize,
 }
 
 /// Evaluates each fleet in turn, each in its own temporary database loaded with
@@ -163,8 +190,61 @@ pub fn evaluate_fleet(
         calls,
         mid: cut(mid_ms)?,
         end: cut(fleet.window_end_ms)?,
+        nightly: nightly(&store, &fleet, mid_ms, cfg)?,
         early_warning: early_warning(&store, &fleet.truths, cfg)?,
     })
+}
+
+/// Scores every UTC midnight after `mid_ms` up to the end of the fleet's window.
+fn nightly(store: &Store, fleet: &Fleet, mid_ms: i64, cfg: &ScoreConfig) -> Result<Nightly> {
+    let day_ms = 24 * HOUR_MS;
+    let recovered: HashMap<&str, ()> = fleet
+        .truths
+        .iter()
+        .filter(|t| t.kind == Kind::RestedRecovered)
+        .map(|t| (t.number.as_str(), ()))
+        .collect();
+    let mut out = Nightly::default();
+    let mut night = (mid_ms.div_euclid(day_ms) + 1) * day_ms;
+    while night <= fleet.window_end_ms {
+        let ranked = assess_all(store, cfg, night)?;
+        let c = score_cut(rfc3339(night), night, &fleet.truths, &ranked);
+        let back = |a: &Assessment| {
+            recovered.contains_key(a.number.as_str())
+                && a.metrics.clean_days_since_flag >= cfg.recovery_clean_days
+        };
+        let all_back = !recovered.is_empty()
+            && ranked
+                .iter()
+                .filter(|a| recovered.contains_key(a.number.as_str()))
+                .all(back);
+        if all_back {
+            out.nights_once_back += 1;
+            if out
+                .worst_once_back
+                .as_ref()
+                .is_none_or(|w| c.precision_at_k < w.precision_at_k)
+            {
+                out.worst_once_back = Some(c.clone());
+            }
+        }
+        let back_on_top = ranked.iter().take(c.positives).any(|a| {
+            recovered.contains_key(a.number.as_str())
+                && a.metrics.clean_days_since_flag >= cfg.recovery_clean_days
+        });
+        out.recovered_back_on_top += usize::from(back_on_top);
+        for a in ranked.iter().filter(|a| back(a)) {
+            out.recovered_back_max_score = out.recovered_back_max_score.max(a.score);
+        }
+        out.healthy_rested_or_retired += c.healthy_rested_or_retired;
+        out.precision_by_night.push(c.precision_at_k);
+        if out.nights == 0 || c.precision_at_k < out.worst.precision_at_k {
+            out.worst = c;
+        }
+        out.nights += 1;
+        night += day_ms;
+    }
+    Ok(out)
 }
 
 /// Generates the fleet into `store` as one ingest run; returns it and the calls loaded.

@@ -184,6 +184,37 @@ fn transitions(env: &Env) -> i64 {
     count(env, "SELECT count(*) FROM pool_transitions")
 }
 
+/// Checks that the numbers resting on the reputation score alone (the rests the resting
+/// cap holds back) are at most `pool.max_resting_share` (default 0.2, rounded up, at least
+/// 1) of each area code's numbers still in rotation; returns how many there are.
+fn assert_score_rests_within_the_cap(rows: &BTreeMap<String, Value>, night: &str) -> usize {
+    let area = |n: &str| n.get(..5).unwrap_or(n).to_string();
+    let mut size: BTreeMap<String, i64> = BTreeMap::new();
+    let mut score_resting: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (n, r) in rows {
+        let status = r["status"].as_str().unwrap();
+        if !matches!(status, "retired" | "released") {
+            *size.entry(area(n)).or_default() += 1;
+        }
+        let reason = r["reason"].as_str().unwrap_or_default();
+        if status == "resting" && reason.contains("at critical risk") {
+            score_resting.entry(area(n)).or_default().push(n);
+        }
+    }
+    let mut total = 0;
+    for (a, resting) in &score_resting {
+        let cap = ((0.2 * size[a] as f64).ceil() as usize).max(1);
+        assert!(
+            resting.len() <= cap,
+            "{night}: {} numbers of {} in {a} resting on the score, over the cap of {cap}: {resting:?}",
+            resting.len(),
+            size[a]
+        );
+        total += resting.len();
+    }
+    total
+}
+
 /// The number a change line is about, and the status it moves to.
 fn parse_line(line: &str) -> (String, String) {
     let (number, rest) = line.split_once(' ').unwrap();
@@ -203,6 +234,7 @@ fn a_nightly_replay_retires_for_good_and_never_touches_healthy_numbers() {
         .collect();
     assert!(protected.len() >= 20, "{:?}", fleet.kinds);
     let mut lines_seen = 0;
+    let mut score_rests_seen = 0;
     for night in -19..=1 {
         let before = transitions(&env);
         let out = env.run(&["score", "-q", "--as-of", &day(night)]);
@@ -216,11 +248,16 @@ fn a_nightly_replay_retires_for_good_and_never_touches_healthy_numbers() {
         let lines: Vec<&str> = stdout.lines().collect();
         assert_eq!(lines.len() as i64, transitions(&env) - before, "{stdout}");
         lines_seen += lines.len();
-        let now = statuses(&env, &["--as-of", &day(night)]);
+        let rows = registry(&env, &["--as-of", &day(night)]);
+        let now: BTreeMap<String, String> = rows
+            .iter()
+            .map(|(n, r)| (n.clone(), r["status"].as_str().unwrap().to_string()))
+            .collect();
         for line in &lines {
             let (number, to) = parse_line(line);
             assert_eq!(now.get(&number), Some(&to), "{line}");
         }
+        score_rests_seen += assert_score_rests_within_the_cap(&rows, &day(night));
         for n in &protected {
             let s = now.get(*n).map(String::as_str);
             assert!(
@@ -232,6 +269,7 @@ fn a_nightly_replay_retires_for_good_and_never_touches_healthy_numbers() {
         }
     }
     assert!(lines_seen >= 40, "every number registered at least");
+    eprintln!("replay: {score_rests_seen} number-nights resting on the reputation score");
     let end = statuses(&env, &["--as-of", &day(1)]);
     let retired: Vec<&String> = end
         .iter()

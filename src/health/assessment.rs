@@ -111,7 +111,8 @@ pub struct Metrics {
     /// What the rest of the fleet's spam rate in the same hours predicts for that count
     /// (the reasons round it to "about N would be normal for this fleet").
     pub expected_marked_as_spam_7d: f64,
-    /// Most calls in one UTC day and in one hour, last week.
+    /// Most calls in one local day of the number (UTC outside the NANP) and in one hour,
+    /// last week.
     pub peak_calls_per_day: i64,
     pub peak_calls_per_hour: i64,
     /// Bursts in the recent window.
@@ -121,6 +122,13 @@ pub struct Metrics {
     /// The score from the reputation components alone (flags, failures, trend,
     /// engagement), which decides a rest without flags.
     pub reputation_score: f64,
+    /// Calls with an outcome since the last counted flag in the lookback (all of them when
+    /// there is none), and the UTC days after the flag's day with such calls.
+    pub clean_calls_since_flag: i64,
+    pub clean_days_since_flag: i64,
+    /// What the flags and failures components were multiplied by for a recovered number
+    /// (`health::recovery`); 1 when the number has not recovered or was never flagged.
+    pub recovery_factor: f64,
 }
 
 /// The verdict on one number.

@@ -4,6 +4,7 @@
 //! thin evidence stays quiet; the best of recent / week / lookback (weighted) counts.
 
 use crate::health::assessment::NumberHistory;
+use crate::health::recovery::Recovery;
 use crate::health::rollup::HOUR_MS;
 use crate::health::score_config::ScoreConfig;
 use crate::health::stats::{
@@ -117,14 +118,18 @@ pub struct FlagFacts {
 /// each weighing 0.5^(age / `flag_half_life_days`), beyond what the fleet's spam rate
 /// predicts for the number's calls (weighted alike) and beyond Poisson noise. A last flag
 /// from before the lookback keeps a trace of `flag_memory_weight`, fading to 0 at
-/// `flag_memory_days`. The weighted excess scales to 100 at `flags_full`.
+/// `flag_memory_days`. A recovered number (`health::recovery`: enough clean calls since its
+/// last flag) has the excess multiplied by its recovery factor. The weighted excess scales
+/// to 100 at `flags_full`.
 pub fn flags(
     g: &Gathered,
     n: &NumberHistory,
     cfg: &ScoreConfig,
     as_of_ms: i64,
+    recovered: Option<&Recovery>,
 ) -> (Part, FlagFacts) {
-    let mut w = excess_beyond_noise(g.flags_decayed, g.flags_decayed_exp, cfg.confidence);
+    let mut w = excess_beyond_noise(g.flags_decayed, g.flags_decayed_exp, cfg.confidence)
+        * recovered.map_or(1.0, |r| r.factor);
     let last_ms = n
         .last_spam_ms
         .max(g.flag_hours.last().map(|f| f.0 * HOUR_MS));
@@ -175,6 +180,9 @@ pub fn flags(
             when(Span::Lookback),
             days(cfg.flag_memory_days)
         ));
+    }
+    if let Some(r) = recovered {
+        reasons.push(r.reason());
     }
     if g.all.set_aside_spam > 0 {
         reasons.push(format!(
@@ -248,11 +256,13 @@ fn days(n: i64) -> String {
 
 /// Failures: dial_failed + user_declined + network_blocked against the rest of the fleet
 /// in the same hours; the lower confidence bound of the number's rate must clear the
-/// fleet's rate, and the excess scales to 100 at `failure_excess_full`.
-pub fn failures(g: &Gathered, cfg: &ScoreConfig) -> (Part, f64) {
+/// fleet's rate, and the excess scales to 100 at `failure_excess_full`. A recovered number's
+/// failures (from before its clean record: the one since is not significant) are multiplied
+/// by its recovery factor.
+pub fn failures(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -> (Part, f64) {
     let (v, span, w) = best(g, cfg, |w| failure_risk(w, cfg));
     let p = poisson_upper_p(w.fail as u64, w.exp_fail);
-    let value = 100.0 * v;
+    let value = 100.0 * v * recovered.map_or(1.0, |r| r.factor);
     let mut reasons = Vec::new();
     if value >= REASON_MIN {
         reasons.push(format!(
@@ -448,7 +458,8 @@ fn seconds(ms: f64) -> String {
     count((ms / 1000.0).round() as i64, "second", "seconds")
 }
 
-/// Pacing: the peak calls in a UTC day and in an hour against the limits; over the limit
+/// Pacing: the peak calls in a local day (`window`: the area code's zone for NANP numbers,
+/// UTC elsewhere) and in an hour against the limits; over the limit
 /// scores the excess (100 at twice the limit). Returns the part and whether the recent
 /// window is over a limit.
 pub fn pacing(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {

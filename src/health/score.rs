@@ -4,6 +4,7 @@
 
 use crate::health::assessment::{Action, Components, Metrics};
 use crate::health::components::{self, Part};
+use crate::health::recovery;
 use crate::health::stats::noisy_or;
 pub use crate::health::verdict::RestCause;
 use crate::health::verdict::{self, Facts, Trigger};
@@ -28,8 +29,9 @@ pub fn assess(
     as_of_ms: i64,
 ) -> Assessment {
     let g = window::gather(n, fleet, cfg, as_of_ms);
-    let (flags, flag_facts) = components::flags(&g, n, cfg, as_of_ms);
-    let (failures, failure_p) = components::failures(&g, cfg);
+    let recovered = recovery::recovery(&g, cfg);
+    let (flags, flag_facts) = components::flags(&g, n, cfg, as_of_ms, recovered.as_ref());
+    let (failures, failure_p) = components::failures(&g, cfg, recovered.as_ref());
     let (trend, trend_signal) = components::trend(&g, cfg);
     let (bursts, bursts_recent) = components::bursts(n, cfg, as_of_ms);
     let engagement = components::engagement(&g, cfg);
@@ -128,6 +130,9 @@ pub fn assess(
         bursts_recent,
         set_aside_hours: g.all.set_aside_hours,
         reputation_score: reputation,
+        clean_calls_since_flag: g.judged_since_flag as i64,
+        clean_days_since_flag: g.clean_days_since_flag,
+        recovery_factor: recovered.map_or(1.0, |r| r.factor),
     };
     Assessment {
         number: n.number.clone(),

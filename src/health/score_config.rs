@@ -82,6 +82,14 @@ pub struct ScoreConfig {
     /// Days after which an old flag no longer counts. Default 90 (reference: honeypot flags
     /// fall off after ~90 days without new events).
     pub flag_memory_days: i64,
+    /// Calls with an outcome since the last counted flag (and a failure rate in the recent
+    /// window not significantly above the fleet's) that make a flagged number recovered: its flags
+    /// and failures weigh 0.5^(clean calls / `recovery_min_calls` + clean days /
+    /// `recovery_clean_days`). Default 40, like the pool's recovery rule.
+    pub recovery_min_calls: i64,
+    /// Days with clean calls since the last flag that halve a recovered number's flags and
+    /// failures once more. Default 3, like the pool's recovery rule.
+    pub recovery_clean_days: i64,
 
     // --- failures (dial_failed, user_declined, network_blocked) ---
     /// Excess of the failure rate's lower bound over the fleet's rate that makes the
@@ -208,6 +216,8 @@ impl Default for ScoreConfig {
             flag_p_value: 0.01,
             severe_flags: 10,
             flag_memory_days: 90,
+            recovery_min_calls: 40,
+            recovery_clean_days: 3,
             failure_excess_full: 0.10,
             trend_days: 14,
             trend_min_daily_calls: 20,
@@ -292,6 +302,8 @@ impl ScoreConfig {
             10_000,
         )?;
         within_i("flag_memory_days", self.flag_memory_days, 1, 3650)?;
+        within_i("recovery_min_calls", self.recovery_min_calls, 1, 1_000_000)?;
+        within_i("recovery_clean_days", self.recovery_clean_days, 1, 365)?;
         within_i("trend_days", self.trend_days, 2, days)?;
         within_i(
             "trend_min_daily_calls",

@@ -2,7 +2,15 @@
 //! UTC days, each beside what the rest of the fleet saw in the same hours (leave-one-out),
 //! so that every score component compares the number with its peers at the same moments.
 //! Two passes over the number's hours with map look-ups; no allocation per hour.
+//!
+//! Pacing counts calls by the number's **local day**, the same days the pool's caps count
+//! (`health::area_codes`): a NANP number's area-code zone, an hour belonging to the local day
+//! of its first minute. The score has no pool configuration, so numbers outside the NANP (or
+//! with an area code the table lacks) count UTC days for pacing.
 
+use chrono_tz::Tz;
+
+use crate::health::area_codes::{area_of_number, local_day_offset_hours};
 use crate::health::assessment::{FleetHours, NumberHistory};
 use crate::health::rollup::HOUR_MS;
 use crate::health::score_config::ScoreConfig;
@@ -75,7 +83,7 @@ pub struct Window {
     pub attempts: i64,
     /// Most calls in one hour.
     pub peak_hour: i64,
-    /// Most calls in one UTC day.
+    /// Most calls in one local day of the number (UTC days outside the NANP).
     pub peak_day: i64,
     pub judged: f64,
     pub fail: f64,
@@ -156,6 +164,8 @@ pub struct Gathered {
     pub flag_hours: Vec<(i64, i64)>,
     /// Calls with an outcome after the last counted flag hour (all of them if none).
     pub judged_since_flag: f64,
+    /// UTC days after the last counted flag's day with at least one call with an outcome.
+    pub clean_days_since_flag: i64,
     /// Whether the rest of the fleet answered any call in the number's hours.
     pub fleet_has_humans: bool,
     /// Counted flags, each weighted 0.5^(age / `flag_half_life_days`), and the same
@@ -205,6 +215,7 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
     let (mut recent, mut week, mut all) = (Window::default(), Window::default(), Window::default());
     let mut flag_hours = Vec::new();
     let mut judged_since_flag = 0.0;
+    let mut days_since_flag: Vec<i64> = Vec::new();
     let half_life_h = 24.0 * cfg.flag_half_life_days;
     let (mut flags_decayed, mut flags_decayed_exp) = (0.0, 0.0);
     for (h, c) in n.hours.iter().filter(|(h, _)| in_range(*h)) {
@@ -241,8 +252,17 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
             if c.marked_as_spam > 0 {
                 flag_hours.push((*h, c.marked_as_spam));
                 judged_since_flag = 0.0;
+                days_since_flag.clear();
             } else {
                 judged_since_flag += j;
+                let day = h.div_euclid(24);
+                let flag_day = flag_hours.last().map(|f| f.0.div_euclid(24));
+                if j > 0.0
+                    && flag_day.is_none_or(|d| day > d)
+                    && days_since_flag.last() != Some(&day)
+                {
+                    days_since_flag.push(day);
+                }
             }
         }
         let d = &mut days[(h.div_euclid(24) - first_day) as usize];
@@ -260,11 +280,14 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
         }
         all.merge(&w);
     }
+    let local = LocalDays::of(&n.number);
+    let local_days = local.attempts(n.hours.iter().filter(|(h, _)| in_range(*h)));
     let peak = |from_hour: i64| {
-        let from = from_hour.div_euclid(24);
-        days.iter()
-            .filter(|d| d.day >= from)
-            .map(|d| d.attempts)
+        let from = local.day(from_hour);
+        local_days
+            .iter()
+            .filter(|d| d.0 >= from)
+            .map(|d| d.1)
             .max()
             .unwrap_or(0)
     };
@@ -279,8 +302,75 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
         days,
         flag_hours,
         judged_since_flag,
+        clean_days_since_flag: days_since_flag.len() as i64,
         fleet_has_humans: tot.human > 0.0,
         flags_decayed,
         flags_decayed_exp,
     }
 }
+
+/// Which local day (days since the epoch) each hour belongs to, for pacing: the area-code
+/// zone of a NANP number, else UTC. An hour's local day is the UTC date of its start shifted
+/// by the zone's whole-hour offset (`area_codes::local_day_offset_hours`, as `local_date_in`
+/// counts it). The offset is looked up at the first and last hour of each UTC day, and per
+/// hour only on a day it changes (a zone changes its offset at most once a day).
+struct LocalDays {
+    tz: Option<Tz>,
+}
+
+impl LocalDays {
+    fn of(number: &str) -> LocalDays {
+        LocalDays {
+            tz: area_of_number(number).map(|a| a.tz),
+        }
+    }
+
+    fn offset(tz: Tz, hour: i64) -> i64 {
+        local_day_offset_hours(tz, hour * HOUR_MS)
+    }
+
+    /// The local day of one hour (hours since the epoch).
+    fn day(&self, hour: i64) -> i64 {
+        match self.tz {
+            None => hour.div_euclid(24),
+            Some(tz) => (hour + Self::offset(tz, hour)).div_euclid(24),
+        }
+    }
+
+    /// Calls per local day, in day order, over `hours` (sorted by hour).
+    fn attempts<'a>(&self, hours: impl Iterator<Item = &'a (i64, HourCounts)>) -> Vec<(i64, i64)> {
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        // The UTC day last looked up, and its offset when the whole day has one.
+        let mut cached: Option<(i64, Option<i64>)> = None;
+        for (h, c) in hours {
+            let day = match self.tz {
+                None => h.div_euclid(24),
+                Some(tz) => {
+                    let utc_day = h.div_euclid(24);
+                    let steady = match cached {
+                        Some((d, steady)) if d == utc_day => steady,
+                        _ => {
+                            let first = Self::offset(tz, utc_day * 24);
+                            let last = Self::offset(tz, utc_day * 24 + 23);
+                            let steady = (first == last).then_some(first);
+                            cached = Some((utc_day, steady));
+                            steady
+                        }
+                    };
+                    match steady {
+                        Some(off) => (h + off).div_euclid(24),
+                        None => self.day(*h),
+                    }
+                }
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == day => last.1 += c.attempts,
+                _ => out.push((day, c.attempts)),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

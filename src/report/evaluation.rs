@@ -5,7 +5,9 @@ use crate::error::Result;
 use crate::eval::SeedReport;
 use crate::report::{self, Table};
 
-/// The evaluation table: each seed's mid-window and end cuts with its early warning.
+/// The evaluation table: each seed's mid-window and end cuts, and its worst night after the
+/// mid-window cut (`worst_night`) and once every recovered number is back
+/// (`worst_once_back`, when there was such a night), with its early warning.
 pub fn evaluation_table(reports: &[SeedReport]) -> Table {
     let mut t = Table::new(&[
         "seed",
@@ -22,7 +24,13 @@ pub fn evaluation_table(reports: &[SeedReport]) -> Table {
         "median_h_to_action",
     ]);
     for r in reports {
-        for (name, c) in [("mid", &r.mid), ("end", &r.end)] {
+        let cuts = [
+            ("mid", Some(&r.mid)),
+            ("end", Some(&r.end)),
+            ("worst_night", Some(&r.nightly.worst)),
+            ("worst_once_back", r.nightly.worst_once_back.as_ref()),
+        ];
+        for (name, c) in cuts.into_iter().filter_map(|(n, c)| c.map(|c| (n, c))) {
             let ew = &r.early_warning;
             t.push(vec![
                 r.seed.to_string(),
@@ -56,10 +64,10 @@ pub fn evaluation(format: Format, reports: &[SeedReport]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::{CutReport, EarlyWarning};
+    use crate::eval::{CutReport, EarlyWarning, Nightly};
 
     #[test]
-    fn each_seed_gives_a_mid_and_an_end_row() {
+    fn each_seed_gives_a_mid_an_end_and_a_worst_night_row() {
         let cut = |as_of: &str| CutReport {
             as_of: as_of.into(),
             positives: 4,
@@ -73,6 +81,16 @@ mod tests {
             calls: 100,
             mid: cut("m"),
             end: cut("e"),
+            nightly: Nightly {
+                nights: 3,
+                precision_by_night: vec![0.75, 1.0, 1.0],
+                worst: cut("w"),
+                nights_once_back: 1,
+                worst_once_back: Some(cut("b")),
+                recovered_back_on_top: 0,
+                recovered_back_max_score: 0.0,
+                healthy_rested_or_retired: 0,
+            },
             early_warning: EarlyWarning {
                 burst_numbers: 3,
                 flagged_before_first_spam: 2,
@@ -80,10 +98,12 @@ mod tests {
             },
         };
         let t = evaluation_table(&[r]);
-        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows.len(), 4);
         assert_eq!(t.rows[0][..5], ["7", "mid", "m", "4", "0.75"]);
         assert_eq!(t.rows[1][1..3], ["end", "e"]);
         assert_eq!(t.rows[1][8], "1/2");
         assert_eq!(t.rows[1][11], "", "no median without a flagged number");
+        assert_eq!(t.rows[2][1..3], ["worst_night", "w"]);
+        assert_eq!(t.rows[3][1..3], ["worst_once_back", "b"]);
     }
 }

@@ -642,3 +642,105 @@ fn numbers_just_like_their_fleet_are_judged_alike_and_kept() {
         );
     }
 }
+
+/// Flagged on days -18..-14 (15% of calls marked), silent until `back`, clean since.
+fn flagged_then_clean(back: i64) -> NumberHistory {
+    let mut hours = days(-18, -14, 60, |_| Mix {
+        spam: 0.15,
+        fail: 0.2,
+        ..HEALTHY
+    });
+    hours.extend(days(back, 0, 60, |_| HEALTHY));
+    number("+14155550120", hours)
+}
+
+#[test]
+fn a_flagged_number_that_calls_cleanly_since_loses_its_old_flags() {
+    let silent = judge(&flagged_then_clean(0));
+    let one_day = judge(&flagged_then_clean(-1));
+    let three_days = judge(&flagged_then_clean(-3));
+    assert_eq!(silent.metrics.recovery_factor, 1.0, "{silent:#?}");
+    assert!(silent.components.flags > 50.0, "{silent:#?}");
+    // 60 clean calls on 1 day: 0.5^(60/40 + 1/3); 180 on 3 days: 0.5^(180/40 + 3/3).
+    assert!((one_day.metrics.recovery_factor - 0.5f64.powf(1.5 + 1.0 / 3.0)).abs() < 1e-9);
+    assert!((three_days.metrics.recovery_factor - 0.5f64.powf(4.5 + 1.0)).abs() < 1e-9);
+    assert!(
+        silent.score > one_day.score && one_day.score > three_days.score,
+        "{} {} {}",
+        silent.score,
+        one_day.score,
+        three_days.score
+    );
+    assert!(three_days.score < 25.0, "{three_days:#?}");
+    assert_eq!(three_days.metrics.clean_calls_since_flag, 180);
+    assert_eq!(three_days.metrics.clean_days_since_flag, 3);
+    assert!(
+        has_reason(
+            &three_days,
+            "clean on 180 calls over 3 days since its last spam mark on 2024-09-19"
+        ),
+        "{three_days:#?}"
+    );
+}
+
+#[test]
+fn a_failing_number_after_its_flags_has_not_recovered() {
+    let mut hours = days(-18, -14, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(-3, 0, 60, |_| Mix {
+        fail: 0.25,
+        ..HEALTHY
+    }));
+    let a = judge(&number("+14155550121", hours));
+    assert_eq!(a.metrics.recovery_factor, 1.0, "{a:#?}");
+    assert!(!has_reason(&a, "clean on"), "{a:#?}");
+}
+
+#[test]
+fn more_flags_never_lower_a_recovered_numbers_score() {
+    let mut hours = flagged_then_clean(-4).hours;
+    let mut prev = judge(&number("+14155550122", hours.clone())).score;
+    let n = hours.len();
+    for step in 0..30 {
+        // Mark one more unanswered call as spam, spread over the whole record.
+        let (_, c) = &mut hours[step * 11 % n];
+        if c.no_answer == 0 {
+            continue;
+        }
+        c.no_answer -= 1;
+        c.marked_as_spam += 1;
+        let a = judge(&number("+14155550122", hours.clone()));
+        assert!(a.score >= prev, "step {step}: {} < {prev}", a.score);
+        prev = a.score;
+    }
+}
+
+#[test]
+fn a_late_flag_after_failing_calls_does_not_start_a_recovery() {
+    let mut hours = days(-18, -14, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(-6, 0, 60, |_| Mix {
+        fail: 0.25,
+        ..HEALTHY
+    }));
+    let before = judge(&number("+14155550123", hours.clone()));
+    // One more flag at the start of yesterday: the calls since it fail just as much.
+    let i = hours
+        .iter()
+        .position(|h| h.0 >= (AS_OF_DAY - 1) * DAY)
+        .unwrap();
+    hours[i].1.no_answer -= 1;
+    hours[i].1.marked_as_spam += 1;
+    let after = judge(&number("+14155550123", hours));
+    assert_eq!(after.metrics.recovery_factor, 1.0, "{after:#?}");
+    assert!(
+        after.score >= before.score,
+        "{} < {}",
+        after.score,
+        before.score
+    );
+}

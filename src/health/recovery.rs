@@ -1,0 +1,66 @@
+//! The recovered-number rule: a number flagged inside the lookback that has since made
+//! enough calls with no flag and a failure rate not significantly above the fleet's has
+//! shown its label is gone, so its old flags and failures weigh less, the more so the more
+//! clean calls and clean days it has made since its last flag.
+
+use crate::health::rollup::HOUR_MS;
+use crate::health::score_config::ScoreConfig;
+use crate::health::stats::poisson_upper_p;
+use crate::health::window::Gathered;
+use crate::health::wording::count;
+use crate::time::utc_date;
+
+/// A recovered number's clean record since its last counted flag.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recovery {
+    /// What its flags and failures are multiplied by: 0.5^(clean calls /
+    /// `recovery_min_calls` + clean days / `recovery_clean_days`), at most 0.5.
+    pub factor: f64,
+    /// Calls with an outcome since the last counted flag.
+    pub clean_calls: i64,
+    /// UTC days after the last flag's day with calls with an outcome.
+    pub clean_days: i64,
+    /// The hour (since the epoch) of the last counted flag.
+    pub last_flag_hour: i64,
+}
+
+impl Recovery {
+    /// "clean on 140 calls over 3 days since its last spam mark on 2026-11-10".
+    pub fn reason(&self) -> String {
+        let over = if self.clean_days > 0 {
+            format!(" over {}", count(self.clean_days, "day", "days"))
+        } else {
+            String::new()
+        };
+        format!(
+            "clean on {}{over} since its last spam mark on {}",
+            count(self.clean_calls, "call", "calls"),
+            utc_date(self.last_flag_hour * HOUR_MS)
+        )
+    }
+}
+
+/// Whether the number recovered since its last counted flag in the lookback: at least
+/// `recovery_min_calls` calls with an outcome since (none flagged, by definition), and
+/// failures in the recent window that the fleet's rates in the same hours explain (Poisson
+/// upper tail at or above 1 - `confidence`). The failure test reads a fixed window, not the
+/// calls since the flag, so that a flag added anywhere never turns a recovery on: it only
+/// shortens the clean record, so more flags never lower the score.
+pub fn recovery(g: &Gathered, cfg: &ScoreConfig) -> Option<Recovery> {
+    let last_flag_hour = g.flag_hours.last()?.0;
+    if g.judged_since_flag < cfg.recovery_min_calls.max(1) as f64 {
+        return None;
+    }
+    let failure_p = poisson_upper_p(g.recent.fail.max(0.0) as u64, g.recent.exp_fail);
+    if failure_p < 1.0 - cfg.confidence {
+        return None;
+    }
+    let evidence = g.judged_since_flag / cfg.recovery_min_calls.max(1) as f64
+        + g.clean_days_since_flag as f64 / cfg.recovery_clean_days.max(1) as f64;
+    Some(Recovery {
+        factor: 0.5f64.powf(evidence),
+        clean_calls: g.judged_since_flag as i64,
+        clean_days: g.clean_days_since_flag,
+        last_flag_hour,
+    })
+}
