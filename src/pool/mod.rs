@@ -9,6 +9,7 @@ pub mod config;
 pub mod evidence;
 pub mod history;
 pub mod mark;
+pub mod plan_capacity;
 pub mod policy;
 pub mod status;
 pub mod zone;

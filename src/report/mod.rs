@@ -8,6 +8,7 @@ pub mod layouts;
 pub mod listings;
 pub mod maintenance;
 pub mod number;
+pub mod pool;
 pub mod progress;
 pub mod run_summary;
 pub mod scores;

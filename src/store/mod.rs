@@ -11,6 +11,7 @@ mod maintenance;
 mod marks;
 pub mod outbox;
 pub mod pool;
+pub mod pool_demand;
 mod query;
 #[allow(unsafe_code)]
 mod raw_statement;
