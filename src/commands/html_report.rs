@@ -1,10 +1,33 @@
-//! `numhealth report`: one self-contained HTML file (charts, risk table, the numbers that
-//! need action, the pool plan), written atomically.
+//! `numhealth report`: one self-contained HTML file (fleet charts, risk table, the numbers
+//! that need action, the pool plan), written atomically.
 
 use crate::cli::ReportArgs;
 use crate::commands::Ctx;
 use crate::error::{Result, exit};
+use crate::report;
+use crate::store::freshness::AsOfMoment;
+use crate::store::overview::gather_overview;
+use crate::store::pool_demand::rules_for;
 
-pub fn run(_ctx: &Ctx, _args: ReportArgs) -> Result<u8> {
+pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<u8> {
+    let as_of = AsOfMoment::from_flag(args.as_of.as_of.as_deref())?;
+    let rules = rules_for(&ctx.settings.pool, &ctx.settings.score)?;
+    let store = ctx.open_reader()?;
+    let overview = gather_overview(
+        &store,
+        &rules,
+        &as_of,
+        ctx.settings.report.max_number_sections,
+    )?;
+    if let Some(w) = &overview.warning {
+        ctx.say(w);
+    }
+    let bytes = report::html::write(&overview, &args.output)?;
+    ctx.say(&format!(
+        "wrote the report ({} KB, {} numbers at risk) to {}",
+        bytes.div_ceil(1024),
+        overview.risk.len(),
+        args.output.display()
+    ));
     Ok(exit::OK)
 }

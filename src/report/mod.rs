@@ -4,6 +4,7 @@
 pub mod evaluation;
 pub mod fit;
 pub mod help;
+pub mod html;
 pub mod layouts;
 pub mod listings;
 pub mod maintenance;

@@ -10,6 +10,7 @@ mod lock;
 mod maintenance;
 mod marks;
 pub mod outbox;
+pub mod overview;
 pub mod pool;
 pub mod pool_demand;
 mod query;
