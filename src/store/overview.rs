@@ -9,15 +9,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rusqlite::params;
 
 use crate::error::Result;
-use crate::health::assessment::{Action, Assessment, NumberHistory};
+use crate::health::assessment::{Action, Assessment};
 use crate::health::overview::{self, DayPoint, HourMark};
 use crate::health::rollup::HOUR_MS;
+use crate::model::HourCounts;
 use crate::pool::plan_capacity::GroupBy;
 use crate::pool::{Entry, Rules, Status, Transition};
 use crate::store::assess::assess_all;
 use crate::store::freshness::{AsOfMoment, Freshness};
 use crate::store::pool_demand::{PoolPlan, capacity_plan};
-use crate::store::{BurstRow, HistoryScan, ScoreHistoryRow, Store, end_hour_exclusive};
+use crate::store::{BurstRow, ScoreHistoryRow, Store, end_hour_exclusive};
 
 /// Score runs a number's sparkline and score chart show, at most.
 pub const HISTORY_RUNS: i64 = 60;
@@ -101,30 +102,28 @@ impl Store {
         Ok(rows)
     }
 
-    /// One number's history over the lookback before `as_of_ms` (without its bursts).
-    fn one_history(
+    /// One number's hourly rollups in `[start_hour, end_hour)`, by hour (through the
+    /// `(number, hour)` key: `stream_histories` with `only` walks the whole table).
+    pub fn number_hours(
         &self,
         number: &str,
-        as_of_ms: i64,
-        lookback_days: i64,
-    ) -> Result<Option<NumberHistory>> {
-        let scan = HistoryScan {
-            as_of_ms,
-            lookback_days,
-            only: Some(number),
-            descending: false,
-        };
-        let mut out = None;
-        self.stream_histories(
-            &scan,
-            &HashMap::new(),
-            |_| true,
-            |h| {
-                out = Some(h);
-                Ok(())
+        start_hour: i64,
+        end_hour: i64,
+    ) -> Result<Vec<(i64, HourCounts)>> {
+        self.query_rows(
+            &format!(
+                "SELECT hour, {} FROM number_hourly WHERE number = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour",
+                HourCounts::FIELDS.join(", ")
+            ),
+            params![number, start_hour, end_hour],
+            |r| {
+                let mut a = [0i64; 18];
+                for (i, x) in a.iter_mut().enumerate() {
+                    *x = r.get(i + 1)?;
+                }
+                Ok((r.get(0)?, HourCounts::from_array(a)))
             },
-        )?;
-        Ok(out)
+        )
     }
 }
 
@@ -155,7 +154,6 @@ pub fn gather_overview(
     let assessments = assess_all(store, cfg, as_of_ms)?;
     let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
     let mut by_action: BTreeMap<Action, usize> = BTreeMap::new();
-    let numbers = assessments.len();
     let assessed: HashSet<String> = assessments.iter().map(|a| a.number.clone()).collect();
     let mut risk = Vec::new();
     for a in assessments {
@@ -183,15 +181,20 @@ pub fn gather_overview(
 
     let wanted: Vec<usize> = (0..risk.len()).filter(|&i| risk[i].needs_action).collect();
     let sections_left_out = wanted.len().saturating_sub(max_sections);
+    let mut bursts: HashMap<String, Vec<BurstRow>> = HashMap::new();
+    if !wanted.is_empty() && max_sections > 0 {
+        for b in store.list_bursts(None, Some(start_hour * HOUR_MS), Some(as_of_ms))? {
+            bursts.entry(b.number.clone()).or_default().push(b);
+        }
+    }
     let mut sections = Vec::new();
     for &i in wanted.iter().take(max_sections) {
         let number = risk[i].assessment.number.clone();
-        let history = store.one_history(&number, as_of_ms, cfg.lookback_days)?;
-        let hours = history.as_ref().map(|h| h.hours.as_slice()).unwrap_or(&[]);
+        let hours = store.number_hours(&number, start_hour, end_hour)?;
         sections.push(NumberSection {
             risk_row: i,
             days: overview::days(hours.iter().map(|(h, c)| (*h, c)), first_day, last_day),
-            bursts: store.list_bursts(Some(&number), Some(start_hour * HOUR_MS), Some(as_of_ms))?,
+            bursts: bursts.remove(&number).unwrap_or_default(),
             transitions: store
                 .pool_transitions(&number)?
                 .into_iter()
@@ -209,7 +212,7 @@ pub fn gather_overview(
         last_day,
         fleet_days,
         marked_hours,
-        numbers,
+        numbers: by_status.values().sum(),
         by_status,
         by_action,
         risk,

@@ -1,8 +1,8 @@
 //! The report's charts, drawn by `plotters` into SVG text (its SVG backend writes `<text>`
 //! elements itself, so no font library is needed): the fleet's daily attempts and rates,
 //! one number's attempts with its bursts and its rates against the fleet's, score
-//! histories and sparklines. The x axis is hours since the epoch (UTC); shaded hours are
-//! the fleet's outages and platform anomalies.
+//! histories and sparklines. The x axis is days since the epoch (UTC, fractional, so that
+//! ticks fall on midnights); shaded hours are the fleet's outages and platform anomalies.
 
 use chrono::DateTime;
 use plotters::coord::Shift;
@@ -23,7 +23,19 @@ const PURPLE: RGBColor = RGBColor(130, 60, 170);
 const ORANGE: RGBColor = RGBColor(240, 150, 30);
 const GREY: RGBColor = RGBColor(120, 120, 120);
 
-/// What the chart's x axis spans: hours since the epoch, `[start, end)`.
+const DAY_MS: f64 = 24.0 * HOUR_MS as f64;
+
+/// A moment (ms) as days since the epoch.
+fn day_of_ms(ms: i64) -> f64 {
+    ms as f64 / DAY_MS
+}
+
+/// An hour since the epoch as days since the epoch.
+fn day_of_hour(hour: i64) -> f64 {
+    hour as f64 / 24.0
+}
+
+/// What a chart's time axis spans: hours since the epoch, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Span {
     pub start_hour: i64,
@@ -32,7 +44,7 @@ pub struct Span {
 
 impl Span {
     fn range(&self) -> std::ops::Range<f64> {
-        self.start_hour as f64..(self.end_hour.max(self.start_hour + 1)) as f64
+        day_of_hour(self.start_hour)..day_of_hour(self.end_hour.max(self.start_hour + 1))
     }
 }
 
@@ -49,9 +61,9 @@ fn svg(w: u32, h: u32, draw: impl FnOnce(&Area<'_>) -> Drawn) -> Result<String> 
     Ok(out)
 }
 
-/// "Nov 14" for an hour since the epoch.
-fn day_label(hour: &f64) -> String {
-    DateTime::from_timestamp_millis((*hour as i64).saturating_mul(HOUR_MS))
+/// "Nov 14" for a day since the epoch.
+fn day_label(day: &f64) -> String {
+    DateTime::from_timestamp_millis((day * DAY_MS).round() as i64)
         .map(|t| t.format("%b %d").to_string())
         .unwrap_or_default()
 }
@@ -60,7 +72,7 @@ fn percent_label(v: &f64) -> String {
     format!("{v:.0}%")
 }
 
-/// Runs of consecutive days that have a rate, as (mid-day hour, percent) points: a day
+/// Runs of consecutive days that have a rate, as (mid-day, percent) points: a day
 /// without calls breaks the line.
 fn rate_runs(days: &[DayPoint], rate: impl Fn(&DayPoint) -> Option<f64>) -> Vec<Vec<(f64, f64)>> {
     let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
@@ -68,7 +80,7 @@ fn rate_runs(days: &[DayPoint], rate: impl Fn(&DayPoint) -> Option<f64>) -> Vec<
         match rate(d) {
             Some(r) => {
                 if let Some(run) = runs.last_mut() {
-                    run.push(((d.day * 24 + 12) as f64, r * 100.0));
+                    run.push((d.day as f64 + 0.5, r * 100.0));
                 }
             }
             None => runs.push(Vec::new()),
@@ -96,10 +108,13 @@ fn shading(
         .filter(move |(h, _)| (span.start_hour..span.end_hour).contains(h))
         .map(move |(h, m)| {
             // At least 1/300 of the axis wide, so that a single hour shows on a month.
-            let hours = (span.end_hour - span.start_hour) as f64;
-            let pad = ((hours / 300.0 - 1.0) / 2.0).max(0.0);
+            let days = (span.end_hour - span.start_hour) as f64 / 24.0;
+            let pad = ((days / 300.0 - 1.0 / 24.0) / 2.0).max(0.0);
             Rectangle::new(
-                [(*h as f64 - pad, 0.0), ((h + 1) as f64 + pad, top)],
+                [
+                    (day_of_hour(*h) - pad, 0.0),
+                    (day_of_hour(h + 1) + pad, top),
+                ],
                 shade_color(*m).filled(),
             )
         })
@@ -108,9 +123,9 @@ fn shading(
 /// Daily bars of attempts.
 fn bars(days: &[DayPoint], color: RGBColor) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
     days.iter().filter(|d| d.attempts > 0).map(move |d| {
-        let x = (d.day * 24) as f64;
+        let x = d.day as f64;
         Rectangle::new(
-            [(x + 2.0, 0.0), (x + 22.0, d.attempts as f64)],
+            [(x + 0.08, 0.0), (x + 0.92, d.attempts as f64)],
             color.filled(),
         )
     })
@@ -153,6 +168,7 @@ pub fn fleet_attempts(days: &[DayPoint], marks: &[(i64, HourMark)], span: Span) 
         let mut chart = ChartBuilder::on(root)
             .caption("Fleet: calls dialled per day (UTC)", ("sans-serif", 16))
             .margin(10)
+            .margin_right(28)
             .x_label_area_size(28)
             .y_label_area_size(52)
             .build_cartesian_2d(span.range(), 0.0..top)?;
@@ -178,10 +194,13 @@ pub fn fleet_attempts(days: &[DayPoint], marks: &[(i64, HourMark)], span: Span) 
     })
 }
 
-/// Lines of daily rates (percent), each `(label, color, runs)`.
+/// One line of a rate chart: its legend label, color, stroke width and runs of points.
+type RateLine<'a> = (&'a str, RGBAColor, u32, Vec<Vec<(f64, f64)>>);
+
+/// Lines of daily rates (percent).
 fn rate_chart(
     caption: &str,
-    lines: &[(&str, RGBAColor, u32, Vec<Vec<(f64, f64)>>)],
+    lines: &[RateLine<'_>],
     marks: &[(i64, HourMark)],
     span: Span,
     size: (u32, u32),
@@ -196,12 +215,14 @@ fn rate_chart(
         let mut chart = ChartBuilder::on(root)
             .caption(caption, ("sans-serif", 16))
             .margin(10)
+            .margin_right(28)
             .x_label_area_size(28)
             .y_label_area_size(52)
             .build_cartesian_2d(span.range(), 0.0..top)?;
         chart
             .configure_mesh()
-            .x_labels(10)
+            .x_labels(8)
+            .y_labels(6)
             .x_label_formatter(&day_label)
             .y_label_formatter(&percent_label)
             .light_line_style(WHITE.mix(0.0))
@@ -270,19 +291,21 @@ pub fn number_attempts(
     let top = days.iter().map(|d| d.attempts).max().unwrap_or(0).max(1) as f64 * 1.45;
     let burst_marks: Vec<(f64, f64)> = bursts
         .iter()
-        .map(|b| (b.start_ms as f64 / HOUR_MS as f64, top * 0.96))
+        .map(|b| (day_of_ms(b.start_ms), top * 0.96))
         .filter(|(h, _)| span.range().contains(h))
         .collect();
     svg(560, 230, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Calls dialled per day, bursts marked", ("sans-serif", 15))
             .margin(8)
+            .margin_right(26)
             .x_label_area_size(26)
             .y_label_area_size(44)
             .build_cartesian_2d(span.range(), 0.0..top)?;
         chart
             .configure_mesh()
-            .x_labels(7)
+            .x_labels(6)
+            .y_labels(5)
             .x_label_formatter(&day_label)
             .y_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(WHITE.mix(0.0))
@@ -358,16 +381,11 @@ pub fn number_rates(
     )
 }
 
-/// Where the score points go: hours since the epoch of each run's as-of, and the score.
+/// Where the score points go: days since the epoch of each run's as-of, and the score.
 fn score_points(history: &[ScoreHistoryRow]) -> Vec<(f64, f64)> {
     history
         .iter()
-        .map(|r| {
-            (
-                r.as_of_ms as f64 / HOUR_MS as f64,
-                r.score.clamp(0.0, 100.0),
-            )
-        })
+        .map(|r| (day_of_ms(r.as_of_ms), r.score.clamp(0.0, 100.0)))
         .collect()
 }
 
@@ -376,15 +394,15 @@ fn history_range(points: &[(f64, f64)]) -> std::ops::Range<f64> {
     let lo = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let hi = points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {
-        return 0.0..24.0;
+        return 0.0..1.0;
     }
-    let pad = ((hi - lo) * 0.05).max(12.0);
+    let pad = ((hi - lo) * 0.05).max(0.5);
     (lo - pad)..(hi + pad)
 }
 
-/// "Nov 14 06:00" for an hour since the epoch (for axes spanning a few days).
-fn hour_label(hour: &f64) -> String {
-    DateTime::from_timestamp_millis((*hour as i64).saturating_mul(HOUR_MS))
+/// "Nov 14 06:00" for a day since the epoch (for axes spanning a few days).
+fn hour_label(day: &f64) -> String {
+    DateTime::from_timestamp_millis((day * DAY_MS).round() as i64)
         .map(|t| t.format("%b %d %H:%M").to_string())
         .unwrap_or_default()
 }
@@ -393,7 +411,7 @@ fn hour_label(hour: &f64) -> String {
 pub fn score_history(history: &[ScoreHistoryRow]) -> Result<String> {
     let points = score_points(history);
     let range = history_range(&points);
-    let label: fn(&f64) -> String = if range.end - range.start < 72.0 {
+    let label: fn(&f64) -> String = if range.end - range.start < 3.0 {
         hour_label
     } else {
         day_label
@@ -407,6 +425,7 @@ pub fn score_history(history: &[ScoreHistoryRow]) -> Result<String> {
         let mut chart = ChartBuilder::on(root)
             .caption(caption, ("sans-serif", 15))
             .margin(8)
+            .margin_right(26)
             .x_label_area_size(26)
             .y_label_area_size(44)
             .build_cartesian_2d(range.clone(), 0.0..100.0)?;

@@ -54,6 +54,11 @@ fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
+/// A sort key with four decimals (enough to order rates, a quarter of the bytes).
+fn round4(x: f64) -> String {
+    format!("{x:.4}")
+}
+
 fn tag(class: &str, text: &str) -> String {
     format!("<span class=\"tag {}\">{}</span>", esc(class), esc(text))
 }
@@ -198,9 +203,9 @@ fn risk_row(out: &mut String, r: &RiskRow) -> Result<()> {
         stag = tag(&format!("s-{}", r.status.as_str()), r.status.as_str()),
         rest = esc(&rest_until),
         calls = a.attempts,
-        f = m.failure_rate_7d,
+        f = round4(m.failure_rate_7d),
         fp = pct(Some(m.failure_rate_7d)),
-        ff = m.fleet_failure_rate_7d,
+        ff = round4(m.fleet_failure_rate_7d),
         ffp = pct(Some(m.fleet_failure_rate_7d)),
         spam = m.marked_as_spam_7d,
         spark = charts::sparkline(&r.history)?,
@@ -350,10 +355,10 @@ fn pool_cells(out: &mut String, r: &CapacityRow, cell: &str) {
         r.calls_per_day,
         r.lead_calls_per_day,
         r.capacity_per_day,
-        r.utilisation.unwrap_or(-1.0),
+        round4(r.utilisation.unwrap_or(-1.0)),
         r.utilisation
             .map_or_else(|| "-".into(), |u| format!("{:.0}%", u * 100.0)),
-        r.flagged_share.unwrap_or(-1.0),
+        round4(r.flagged_share.unwrap_or(-1.0)),
         pct(r.flagged_share),
         r.replacements_needed,
         r.spare,
@@ -398,6 +403,6 @@ pub fn render(o: &Overview) -> Result<String> {
     risk_table(&mut out, o)?;
     numbers(&mut out, o)?;
     pool(&mut out, o);
-    let _ = write!(out, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(out, "<script>{SCRIPT}</script></body></html>");
     Ok(out)
 }
