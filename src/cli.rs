@@ -126,6 +126,10 @@ pub enum Command {
     Bursts(BurstsArgs),
     /// Export lists for dialers
     Export(ExportArgs),
+    /// Numbers, calls and capacity per area code, and how many numbers to buy
+    Pool(PoolArgs),
+    /// Write one self-contained HTML report: fleet charts, risk table, numbers needing action, pool
+    Report(ReportArgs),
     /// Records that could not be read, with file, line, field and reason
     Rejects(RejectsArgs),
     /// What each ingest/pull run did
@@ -406,6 +410,54 @@ pub struct RotationArgs {
     /// Write here atomically (created 0600) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// What the rows of `numhealth pool` are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PoolGroup {
+    /// One row per NANP area code (other countries: per country calling code)
+    AreaCode,
+    /// One row per state or province (other countries: per country)
+    State,
+    /// One row per country
+    Country,
+}
+
+impl From<PoolGroup> for crate::pool::plan_capacity::GroupBy {
+    fn from(g: PoolGroup) -> Self {
+        match g {
+            PoolGroup::AreaCode => Self::AreaCode,
+            PoolGroup::State => Self::State,
+            PoolGroup::Country => Self::Country,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    #[command(flatten)]
+    pub as_of: AsOf,
+    /// One row per area code, state or country
+    #[arg(long, value_enum, default_value_t = PoolGroup::AreaCode)]
+    pub by: PoolGroup,
+    #[command(flatten)]
+    pub width: WidthArgs,
+    /// Output: a table for people, CSV or JSON for scripts
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    #[command(flatten)]
+    pub as_of: AsOf,
+    /// Write the report here, atomically (created 0600); it opens offline in any browser
+    #[arg(short, long, value_name = "FILE", default_value = "report.html")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

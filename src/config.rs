@@ -70,6 +70,23 @@ impl Default for PullConfig {
     }
 }
 
+/// Settings for `numhealth report`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// Numbers that need action get a section each, riskiest first, up to this many; the
+    /// report says how many were left out. Default 200.
+    pub max_number_sections: usize,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            max_number_sections: 200,
+        }
+    }
+}
+
 /// Everything configurable. `numhealth config` prints the effective value.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -80,6 +97,7 @@ pub struct Settings {
     pub pull: PullConfig,
     pub notify: NotifyConfig,
     pub pool: PoolConfig,
+    pub report: ReportConfig,
 }
 
 impl Settings {
@@ -134,6 +152,9 @@ impl Settings {
         }
         if p.overlap_minutes < 0 || p.initial_days < 1 {
             return Err("pull.overlap_minutes must be >= 0 and pull.initial_days >= 1".into());
+        }
+        if self.report.max_number_sections > 100_000 {
+            return Err("report.max_number_sections must be at most 100000".into());
         }
         self.notify.validate()?;
         self.pool.validate()?;
@@ -209,6 +230,10 @@ mod tests {
         assert_eq!(s.pool.throttle_share, 0.3);
         assert!(Settings::from_toml("[pool]\nthrottle_shar = 0.3\n").is_err());
         assert!(Settings::from_toml("[pool]\ndefault_tz = \"Nowhere\"\n").is_err());
+        let s = Settings::from_toml("[report]\nmax_number_sections = 5\n").unwrap();
+        assert_eq!(s.report.max_number_sections, 5);
+        assert!(Settings::from_toml("[report]\nmax_number_sections = 100001\n").is_err());
+        assert!(Settings::from_toml("[report]\nmax_sections = 5\n").is_err());
     }
 
     #[test]

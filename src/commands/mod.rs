@@ -8,11 +8,13 @@ mod completions;
 mod config;
 mod evaluate;
 mod export;
+mod html_report;
 pub mod ingest;
 mod man;
 mod mark;
 mod number;
 mod numbers;
+mod pool;
 mod prune;
 mod pull;
 mod rebuild;
@@ -137,6 +139,8 @@ fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
             crate::cli::ExportWhat::Rotation(r) => reader(&r.store),
         },
         Command::Runs(a) => reader(&a.store),
+        Command::Pool(a) => reader(&a.store),
+        Command::Report(a) => reader(&a.store),
         Command::Backup(a) => reader(&a.store),
         Command::Check(a) => reader(&a.store),
         Command::Config
@@ -156,6 +160,7 @@ fn width_flags(command: &Command) -> WidthArgs {
         Command::Bursts(a) => a.width,
         Command::Rejects(a) => a.width,
         Command::Runs(a) => a.width,
+        Command::Pool(a) => a.width,
         _ => WidthArgs::default(),
     }
 }
@@ -199,6 +204,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Number(a) => number::run(ctx, a),
         Command::Bursts(a) => bursts::run(ctx, a),
         Command::Export(a) => export::run(ctx, a),
+        Command::Pool(a) => pool::run(ctx, a),
+        Command::Report(a) => html_report::run(ctx, a),
         Command::Rejects(a) => rejects::run(ctx, a),
         Command::Runs(a) => runs::run(ctx, a),
         Command::Config => config::run(ctx),

@@ -7,6 +7,7 @@ pub mod assessment;
 pub mod bursts;
 pub mod components;
 pub mod daily;
+pub mod overview;
 pub mod recovery;
 pub mod rollup;
 pub mod score;

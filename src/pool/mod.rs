@@ -10,6 +10,7 @@ pub mod config;
 pub mod evidence;
 pub mod history;
 pub mod mark;
+pub mod plan_capacity;
 pub mod policy;
 pub mod rotation;
 pub mod status;

@@ -4,11 +4,13 @@
 pub mod evaluation;
 pub mod fit;
 pub mod help;
+pub mod html;
 pub mod layouts;
 pub mod listings;
 pub mod maintenance;
 pub mod number;
 pub mod pool;
+pub mod pool_plan;
 pub mod progress;
 pub mod run_summary;
 pub mod scores;

@@ -10,7 +10,9 @@ mod lock;
 mod maintenance;
 mod marks;
 pub mod outbox;
+pub mod overview;
 pub mod pool;
+pub mod pool_demand;
 mod query;
 #[allow(unsafe_code)]
 mod raw_statement;

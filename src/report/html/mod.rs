@@ -1,0 +1,81 @@
+//! `numhealth report`: the overview as one self-contained HTML page (inline CSS, a few
+//! lines of inline script to sort tables, charts as inline SVG; nothing loaded from
+//! anywhere), written atomically. Every text from the data goes through [`esc`].
+
+pub mod charts;
+mod page;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::store::overview::Overview;
+
+pub use page::render;
+
+/// `s` with the characters HTML gives meaning to (`& < > " '`) escaped, safe in text and
+/// in quoted attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The element id of a number's section: `n` and its digits and letters
+/// (`+14155550100` is `n14155550100`), valid in a URL fragment without escaping.
+pub fn number_id(number: &str) -> String {
+    let mut id = String::from("n");
+    id.extend(number.chars().filter(char::is_ascii_alphanumeric));
+    id
+}
+
+/// Renders the report and writes it to `path` atomically: a temporary file (0600) in the
+/// same directory, synced, then renamed over `path`. Returns the bytes written.
+pub fn write(overview: &Overview, path: &Path) -> Result<usize> {
+    let html = render(overview)?;
+    let shown = path.display().to_string();
+    let fail = |m: String| Error::Input {
+        path: shown.clone(),
+        message: m,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".numhealth-report-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(format!("cannot create a file in {}: {e}", dir.display())))?;
+    tmp.write_all(html.as_bytes())
+        .and_then(|()| tmp.flush())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| fail(e.to_string()))?;
+    tmp.persist(path)
+        .map_err(|e| fail(format!("cannot move the report into place: {}", e.error)))?;
+    Ok(html.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_ids_need_no_escaping() {
+        assert_eq!(
+            esc(r#"<a href="x">Tom & 'Jerry'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+        );
+        assert_eq!(esc("plain +1 415"), "plain +1 415");
+        assert_eq!(number_id("+14155550100"), "n14155550100");
+        assert_eq!(number_id("+44 20<x>"), "n4420x");
+    }
+}
