@@ -177,6 +177,35 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     to_stdout(|out| out.write_all(bytes).map_err(io))
 }
 
+/// Writes a file atomically: `write` fills a temporary file (0600) in the same directory,
+/// which is synced and then renamed over `path`, so a reader sees the old file or the
+/// whole new one, never part of it. `what` names the file in errors ("the report").
+pub fn write_atomically(
+    path: &std::path::Path,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let fail = |m: String| Error::Input {
+        path: path.display().to_string(),
+        message: m,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".numhealth-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(format!("cannot create a file in {}: {e}", dir.display())))?;
+    write(&mut tmp)?;
+    tmp.flush()
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| fail(e.to_string()))?;
+    tmp.persist(path)
+        .map_err(|e| fail(format!("cannot move {what} into place: {}", e.error)))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,13 +2,12 @@
 //! list for dialers (to stdout, or written atomically to a file).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::cli::{Format, SummaryFormat};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::health::assessment::Assessment;
 use crate::pool::{Change, Status};
 use crate::report::width::Width;
@@ -137,24 +136,7 @@ pub fn rotation(rows: &[RotationRow], output: Option<&Path>) -> Result<()> {
     let Some(path) = output else {
         return report::to_stdout(|out| table.write_csv(out));
     };
-    let shown = path.display().to_string();
-    let fail = |m: String| Error::Input {
-        path: shown.clone(),
-        message: m,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".numhealth-rotation-")
-        .tempfile_in(dir)
-        .map_err(|e| fail(format!("cannot create a file in {}: {e}", dir.display())))?;
-    table.write_csv(&mut tmp)?;
-    tmp.flush().map_err(|e| fail(e.to_string()))?;
-    tmp.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path)
-        .map_err(|e| fail(format!("cannot move the list into place: {}", e.error)))?;
+    report::write_atomically(path, "the list", |out| table.write_csv(out))?;
     Ok(())
 }
 
@@ -224,7 +206,7 @@ mod tests {
         let missing = dir.path().join("nope").join("rotation.csv");
         assert!(matches!(
             rotation(&v, Some(&missing)),
-            Err(Error::Input { .. })
+            Err(crate::error::Error::Input { .. })
         ));
     }
 }

@@ -5,7 +5,6 @@
 pub mod charts;
 mod page;
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -42,25 +41,12 @@ pub fn number_id(number: &str) -> String {
 /// same directory, synced, then renamed over `path`. Returns the bytes written.
 pub fn write(overview: &Overview, path: &Path) -> Result<usize> {
     let html = render(overview)?;
-    let shown = path.display().to_string();
-    let fail = |m: String| Error::Input {
-        path: shown.clone(),
-        message: m,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".numhealth-report-")
-        .tempfile_in(dir)
-        .map_err(|e| fail(format!("cannot create a file in {}: {e}", dir.display())))?;
-    tmp.write_all(html.as_bytes())
-        .and_then(|()| tmp.flush())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path)
-        .map_err(|e| fail(format!("cannot move the report into place: {}", e.error)))?;
+    super::write_atomically(path, "the report", |out| {
+        out.write_all(html.as_bytes()).map_err(|e| Error::Input {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+    })?;
     Ok(html.len())
 }
 
