@@ -18,7 +18,7 @@ use std::process::Output;
 use std::sync::OnceLock;
 
 use chrono::{Days, NaiveDate};
-use common::{Env, stderr};
+use common::{Env, stderr, trimmed_call};
 use serde_json::Value;
 use test_server::{Reply, Server};
 
@@ -57,41 +57,11 @@ fn simulate(seed: u64, numbers: usize, days: i64, calls_per_day: u32) -> Fleet {
         .output()
         .unwrap();
     assert!(out.status.success(), "simulate: {}", stderr(&out));
-    const KEEP: &[&str] = &[
-        "call_id",
-        "call_type",
-        "call_status",
-        "direction",
-        "from_number",
-        "to_number",
-        "start_timestamp",
-        "end_timestamp",
-        "duration_ms",
-        "disconnection_reason",
-    ];
     let text = std::fs::read_to_string(dir.path().join("sim/calls.ndjson")).unwrap();
     let lines = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            let mut o = serde_json::Map::new();
-            for k in KEEP {
-                if let Some(x) = v.get(*k) {
-                    o.insert((*k).to_string(), x.clone());
-                }
-            }
-            if let Some(a) = v.get("call_analysis") {
-                let mut ca = serde_json::Map::new();
-                for k in ["in_voicemail", "user_sentiment", "call_successful"] {
-                    if let Some(x) = a.get(k) {
-                        ca.insert(k.to_string(), x.clone());
-                    }
-                }
-                o.insert("call_analysis".into(), ca.into());
-            }
-            Value::Object(o).to_string()
-        })
+        .map(trimmed_call)
         .collect();
     let truth = std::fs::read_to_string(dir.path().join("sim/truth.csv")).unwrap();
     let kinds = truth
