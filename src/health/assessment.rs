@@ -140,7 +140,8 @@ pub struct Assessment {
     pub action: Action,
     /// Rest until this UTC date (YYYY-MM-DD), for `rest`.
     pub rest_until: Option<String>,
-    /// Why, for `rest` and `retire` (not in reports: the pool policy reads it).
+    /// Why, for `rest`, `retire` and `throttle` (not in reports: the pool policy and
+    /// `backtest` read it).
     #[serde(skip)]
     pub rest_cause: Option<crate::health::verdict::RestCause>,
     pub components: Components,
@@ -148,4 +149,17 @@ pub struct Assessment {
     /// Dialled attempts in the lookback window.
     pub attempts: i64,
     pub metrics: Metrics,
+}
+
+impl Assessment {
+    /// Whether this verdict warns of a carrier label: throttle, rest or retire for a
+    /// reputation or burst reason (a throttle for pacing alone is not a warning).
+    pub fn is_warning(&self) -> bool {
+        use crate::health::verdict::RestCause;
+        match self.action {
+            Action::Rest | Action::Retire => true,
+            Action::Throttle => self.rest_cause != Some(RestCause::Pacing),
+            Action::Keep | Action::Monitor => false,
+        }
+    }
 }

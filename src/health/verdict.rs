@@ -38,14 +38,20 @@ pub enum Trigger {
     Trend,
 }
 
-/// Why a rest or retire was decided. The pool's cap on resting numbers holds back only
-/// rests on the reputation score; flag rests and retires are never held back.
+/// Why a rest, retire or throttle was decided. The pool's cap on resting numbers holds
+/// back only rests on the reputation score; flag rests and retires are never held back.
+/// A throttle for pacing alone is a cap to keep, not a warning of a label (`backtest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestCause {
     /// A significant `marked_as_spam` episode (or the rest of an earlier one); every retire.
     Flags,
-    /// The reputation score alone (failures, trend, engagement) is critical.
+    /// The reputation score alone (failures, trend, engagement) is critical (a rest) or
+    /// high (a throttle).
     Score,
+    /// A throttle for recent bursts of short calls.
+    Bursts,
+    /// A throttle only because the number called faster than its pacing limits.
+    Pacing,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -219,6 +225,13 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
             v.triggers.push(Trigger::Pacing);
             recent.push("more calls than that".to_string());
         }
+        v.rest_cause = Some(if f.bursts_recent > 0 {
+            RestCause::Bursts
+        } else if f.over_pace && f.reputation < cfg.high_at {
+            RestCause::Pacing
+        } else {
+            RestCause::Score
+        });
         let why = if recent.is_empty() {
             format!(
                 "its calls {} put it at {} risk ({:.0} of 100)",
