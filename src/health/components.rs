@@ -249,6 +249,18 @@ fn failure_risk(w: &Window, cfg: &ScoreConfig) -> f64 {
     saturate(lo - f, cfg.failure_excess_full)
 }
 
+/// A significant reputation slide over the week: failures improbable at the fleet's rates
+/// in the same hours (`slide_p_value`) and at least `slide_ratio` times the fleet's rate give
+/// the failures component at least `slide_floor` (as a 0-1 share).
+fn slide(w: &Window, cfg: &ScoreConfig) -> Option<f64> {
+    let fleet = w.fleet_fail_rate();
+    if w.judged <= 0.0 || fleet <= 0.0 || w.fail_rate() < cfg.slide_ratio * fleet {
+        return None;
+    }
+    (poisson_upper_p(w.fail.max(0.0) as u64, w.exp_fail) < cfg.slide_p_value)
+        .then_some(cfg.slide_floor / 100.0)
+}
+
 /// "7 days", "1 day".
 fn days(n: i64) -> String {
     count(n, "day", "days")
@@ -260,7 +272,12 @@ fn days(n: i64) -> String {
 /// failures (from before its clean record: the one since is not significant) are multiplied
 /// by its recovery factor.
 pub fn failures(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -> (Part, f64) {
-    let (v, span, w) = best(g, cfg, |w| failure_risk(w, cfg));
+    let (mut v, mut span, mut w) = best(g, cfg, |w| failure_risk(w, cfg));
+    if let Some(s) = slide(&g.week, cfg)
+        && s > v
+    {
+        (v, span, w) = (s, Span::Week, &g.week);
+    }
     let p = poisson_upper_p(w.fail as u64, w.exp_fail);
     let value = 100.0 * v * recovered.map_or(1.0, |r| r.factor);
     let mut reasons = Vec::new();

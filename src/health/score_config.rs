@@ -55,6 +55,16 @@ pub struct ScoreConfig {
     /// calls is a carrier/trunk outage and is set aside. Default 0.5 (reference: a burst of
     /// `dial_failed` across all numbers at once is not every number going bad).
     pub outage_rate: f64,
+    /// A partial outage (one telephony provider's numbers failing at once; records name no
+    /// provider): an hour where the rest of the fleet's reputation failures reach this
+    /// multiple of their usual share over the number's hours in the lookback, at least
+    /// `outage_floor` of its calls, and are that improbable (Poisson tail below
+    /// `outage_p_value`) is set aside too. Default 4.
+    pub outage_ratio: f64,
+    /// Default 0.15.
+    pub outage_floor: f64,
+    /// Default 1e-6.
+    pub outage_p_value: f64,
     /// An hour where the rest of the fleet's `marked_as_spam` reach this share is a platform
     /// anomaly and is set aside. Default 0.2.
     pub flag_anomaly_rate: f64,
@@ -95,6 +105,15 @@ pub struct ScoreConfig {
     /// Excess of the failure rate's lower bound over the fleet's rate that makes the
     /// failures component 100. Default 0.10 (ten percentage points).
     pub failure_excess_full: f64,
+    /// A reputation slide: the week's failures this improbable at the fleet's rates in the
+    /// same hours (Poisson upper tail)... Default 0.001.
+    pub slide_p_value: f64,
+    /// ...and at least this multiple of the fleet's rate. Default 1.5.
+    pub slide_ratio: f64,
+    /// ...make the failures component at least this (before the recovery factor), so a
+    /// significant slide ranks above any clean number that only breaks a pacing limit
+    /// (whose score is at most `100 * weight_pacing`). Default 45.
+    pub slide_floor: f64,
 
     // --- trend ---
     /// Days the CUSUM looks back over. Default 14.
@@ -147,7 +166,8 @@ pub struct ScoreConfig {
     pub weight_bursts: f64,
     /// Default 0.5.
     pub weight_engagement: f64,
-    /// Default 0.5.
+    /// Default 0.2: pacing alone stays below `elevated`; the pacing caps throttle such a
+    /// number, and any significant reputation slide ranks above it.
     pub weight_pacing: f64,
 
     // --- levels ---
@@ -207,6 +227,9 @@ impl Default for ScoreConfig {
             baseline_answer_rate: 0.20,
             fleet_rate_floor: 0.005,
             outage_rate: 0.5,
+            outage_ratio: 4.0,
+            outage_floor: 0.15,
+            outage_p_value: 1e-6,
             flag_anomaly_rate: 0.2,
             outage_min_attempts: 10,
             flags_full: 3.0,
@@ -219,6 +242,9 @@ impl Default for ScoreConfig {
             recovery_min_calls: 40,
             recovery_clean_days: 3,
             failure_excess_full: 0.10,
+            slide_p_value: 0.001,
+            slide_ratio: 1.5,
+            slide_floor: 45.0,
             trend_days: 14,
             trend_min_daily_calls: 20,
             cusum_slack: 0.01,
@@ -237,7 +263,7 @@ impl Default for ScoreConfig {
             weight_trend: 0.5,
             weight_bursts: 0.7,
             weight_engagement: 0.5,
-            weight_pacing: 0.5,
+            weight_pacing: 0.2,
             elevated_at: 25.0,
             high_at: 50.0,
             critical_at: 75.0,
@@ -356,12 +382,18 @@ impl ScoreConfig {
         within("baseline_answer_rate", self.baseline_answer_rate, POS, 0.99)?;
         within("fleet_rate_floor", self.fleet_rate_floor, 0.0, 0.5)?;
         within("outage_rate", self.outage_rate, POS, 1.0)?;
+        within("outage_ratio", self.outage_ratio, 1.0, 1_000.0)?;
+        within("outage_floor", self.outage_floor, POS, 1.0)?;
+        within("outage_p_value", self.outage_p_value, 0.0, 0.5)?;
         within("flag_anomaly_rate", self.flag_anomaly_rate, POS, 1.0)?;
         within("flags_full", self.flags_full, POS, 10_000.0)?;
         within("flag_p_value", self.flag_p_value, POS, 0.5)?;
         within("flag_half_life_days", self.flag_half_life_days, POS, 400.0)?;
         within("flag_memory_weight", self.flag_memory_weight, 0.0, 10_000.0)?;
         within("failure_excess_full", self.failure_excess_full, POS, 1.0)?;
+        within("slide_p_value", self.slide_p_value, POS, 0.5)?;
+        within("slide_ratio", self.slide_ratio, 1.0, 100.0)?;
+        within("slide_floor", self.slide_floor, 0.0, 100.0)?;
         within("cusum_slack", self.cusum_slack, 0.0, 0.99)?;
         within("cusum_threshold", self.cusum_threshold, POS, 10.0)?;
         within("trend_full", self.trend_full, POS, 10.0)?;

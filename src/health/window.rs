@@ -14,6 +14,7 @@ use crate::health::area_codes::{area_of_number, local_day_offset_hours};
 use crate::health::assessment::{FleetHours, NumberHistory};
 use crate::health::rollup::HOUR_MS;
 use crate::health::score_config::ScoreConfig;
+use crate::health::stats::poisson_upper_p;
 use crate::model::HourCounts;
 
 /// Calls whose outcome says something about the caller number: dialled, resolved (not
@@ -196,6 +197,17 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
     for (h, c) in n.hours.iter().filter(|(h, _)| in_range(*h)) {
         tot.add(&Rest::of(fleet.hours.get(h), c));
     }
+    // The rest of the fleet's usual share of reputation failures over the number's hours:
+    // an hour far above it, improbably so, is a partial outage (one provider's numbers
+    // failing together), set aside like a fleet-wide one.
+    let typical = ratio(tot.reputation, tot.judged);
+    let outage = |r: &Rest| {
+        let expected = typical * r.judged;
+        r.reputation >= cfg.outage_rate * r.judged
+            || (r.reputation >= cfg.outage_floor * r.judged
+                && r.reputation >= cfg.outage_ratio * expected
+                && poisson_upper_p(r.reputation as u64, expected) < cfg.outage_p_value)
+    };
     let k = cfg.fleet_prior_attempts;
     let g_fail = shrink(tot.fail, tot.judged, k, cfg.baseline_failure_rate);
     let g_spam = shrink(tot.spam, tot.judged - tot.fail, k, 0.0);
@@ -226,8 +238,7 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
             ..Window::default()
         };
         let set_aside = r.judged >= cfg.outage_min_attempts as f64
-            && (r.reputation >= cfg.outage_rate * r.judged
-                || r.spam >= cfg.flag_anomaly_rate * r.judged);
+            && (outage(&r) || r.spam >= cfg.flag_anomaly_rate * r.judged);
         if set_aside {
             w.set_aside_hours = 1;
             w.set_aside_fail = failures(c);

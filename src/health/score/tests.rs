@@ -617,9 +617,15 @@ fn numbers_just_like_their_fleet_are_judged_alike_and_kept() {
         .map(|i| number(&format!("+1415556{i:04}"), hours.clone()))
         .collect();
     let fleet = fleet_of(ns.iter());
+    // Identical numbers fail in the same hours, which the partial-outage rule would set
+    // aside as every number failing at once; this test is about judging them alike.
+    let cfg = ScoreConfig {
+        outage_ratio: 1_000.0,
+        ..ScoreConfig::default()
+    };
     let all: Vec<Assessment> = ns
         .iter()
-        .map(|n| checked(assess(n, &fleet, &ScoreConfig::default(), AS_OF)))
+        .map(|n| checked(assess(n, &fleet, &cfg, AS_OF)))
         .collect();
     let first = &all[0];
     assert_eq!(first.action, Action::Keep, "{first:#?}");
