@@ -8,8 +8,8 @@ use crate::health::recovery::Recovery;
 use crate::health::rollup::HOUR_MS;
 use crate::health::score_config::ScoreConfig;
 use crate::health::stats::{
-    cusum_upper, ewma, excess_beyond_noise, poisson_upper_p, rate_lower_bound, rate_upper_bound,
-    saturate,
+    cusum_upper, ewma, excess_beyond_noise, poisson_lower_p, poisson_upper_p, rate_lower_bound,
+    rate_upper_bound, saturate,
 };
 use crate::health::window::{Day, Gathered, Window, ratio};
 use crate::health::wording::{
@@ -59,7 +59,7 @@ const DAY_MS: f64 = 24.0 * HOUR_MS as f64;
 
 /// Which window a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Span {
+pub enum Span {
     Recent,
     Week,
     Lookback,
@@ -279,9 +279,14 @@ pub fn failures(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -
         (v, span, w) = (s, Span::Week, &g.week);
     }
     let p = poisson_upper_p(w.fail as u64, w.exp_fail);
-    let value = 100.0 * v * recovered.map_or(1.0, |r| r.factor);
+    let own = strongest_own_slide(g, cfg, false).filter(|s| s.value > v);
+    let factor = recovered.map_or(1.0, |r| r.factor);
+    let value = 100.0 * own.map_or(v, |s| s.value) * factor;
     let mut reasons = Vec::new();
-    if value >= REASON_MIN {
+    if let Some(s) = own.filter(|_| value >= REASON_MIN) {
+        reasons.push(own_slide_reason(&s, cfg));
+    }
+    if 100.0 * v * factor >= REASON_MIN {
         reasons.push(format!(
             "failed, declined or blocked on {} of {} {}{}",
             percent(w.fail_rate()),
@@ -304,6 +309,95 @@ pub fn failures(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -
 /// the fleet's, with an allowance of `cusum_slack` plus one standard error per day. It
 /// counts while the EWMA of the excess stays above the slack (still rising or high).
 /// Returns the part and whether the rise crossed `cusum_threshold`.
+/// A slide against the number's own past in one stretch (`part`, inside `all`): its
+/// failures (up) or answers (down) beside what its own rate relative to the fleet before
+/// the stretch predicts, at the fleet's rates in the same hours (so a fleet-wide change is
+/// no slide and a number with a naturally low answer rate is measured against itself).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OwnSlide {
+    /// 0-1: 0 at `slide_p_start`, 1 at `slide_p_full` (log scale).
+    pub value: f64,
+    pub p: f64,
+    /// The rate in the stretch and the one its past predicts.
+    pub rate: f64,
+    pub predicted: f64,
+    pub span: Span,
+    pub answers: bool,
+}
+
+fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<OwnSlide> {
+    let before = all.minus(part);
+    let min = cfg.slide_min_calls as f64;
+    if part.judged < min || before.judged < 2.0 * min {
+        return Vec::new();
+    }
+    let scale = |p: f64| {
+        let (lo, hi) = (
+            -cfg.slide_p_start.log10(),
+            -cfg.slide_p_full.max(1e-300).log10(),
+        );
+        saturate(-p.max(1e-300).log10() - lo, hi - lo)
+    };
+    let mut out = Vec::new();
+    // Failures: a prior of 2 failures at the fleet's rate keeps a spotless past finite.
+    let base = (before.fail + 2.0) / (before.exp_fail + 2.0);
+    let expected = part.exp_fail * base;
+    if part.fail >= cfg.slide_ratio * expected {
+        let p = poisson_upper_p(part.fail.max(0.0) as u64, expected);
+        out.push(OwnSlide {
+            value: scale(p),
+            p,
+            rate: part.fail_rate(),
+            predicted: ratio(expected, part.judged),
+            span,
+            answers: false,
+        });
+    }
+    // Answers: a person answering far less often than the number's own past predicts.
+    if before.exp_human > 0.0 && part.exp_human > 0.0 {
+        let base = (before.human + 2.0) / (before.exp_human + 2.0);
+        let expected = part.exp_human * base;
+        if part.human * cfg.slide_ratio <= expected {
+            let p = poisson_lower_p(part.human.max(0.0) as u64, expected);
+            out.push(OwnSlide {
+                value: scale(p),
+                p,
+                rate: part.answer_rate(),
+                predicted: ratio(expected, part.judged),
+                span,
+                answers: true,
+            });
+        }
+    }
+    out
+}
+
+/// The strongest own-past slide of the recent window and the week, of failures
+/// (`answers` false) or of answers.
+pub fn strongest_own_slide(g: &Gathered, cfg: &ScoreConfig, answers: bool) -> Option<OwnSlide> {
+    let mut all = own_slide(&g.recent, &g.all, Span::Recent, cfg);
+    all.extend(own_slide(&g.week, &g.all, Span::Week, cfg));
+    all.into_iter()
+        .filter(|s| s.answers == answers)
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+}
+
+/// The own-past slide as a reason: "failed, declined or blocked on 9% of its calls in
+/// the last 48 hours, up from its usual 2%".
+fn own_slide_reason(s: &OwnSlide, cfg: &ScoreConfig) -> String {
+    let (what, dir) = if s.answers {
+        ("a person answered", "down")
+    } else {
+        ("failed, declined or blocked on", "up")
+    };
+    format!(
+        "{what} {} of its calls {}, {dir} from its usual {}",
+        percent(s.rate),
+        span_label(s.span, cfg),
+        percent(s.predicted)
+    )
+}
+
 pub fn trend(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
     let from_day = (g.as_of_hour - cfg.trend_days * 24).div_euclid(24);
     let min = cfg.trend_min_daily_calls as f64;
@@ -440,9 +534,13 @@ pub fn engagement(g: &Gathered, cfg: &ScoreConfig) -> Part {
         combine(engagement_risks(w, cfg, g.fleet_has_humans))
     });
     let r = engagement_risks(w, cfg, g.fleet_has_humans);
-    let value = 100.0 * v;
+    let own = strongest_own_slide(g, cfg, true).filter(|s| s.value > v);
+    let value = 100.0 * own.map_or(v, |s| s.value);
     let mut reasons = Vec::new();
-    if value >= REASON_MIN {
+    if let Some(s) = own.filter(|_| value >= REASON_MIN) {
+        reasons.push(own_slide_reason(&s, cfg));
+    }
+    if 100.0 * v >= REASON_MIN {
         let when = span_label(span, cfg);
         if r[0] >= 0.1 {
             reasons.push(format!(

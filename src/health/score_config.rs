@@ -114,6 +114,15 @@ pub struct ScoreConfig {
     /// significant slide ranks above any clean number that only breaks a pacing limit
     /// (whose score is at most `100 * weight_pacing`). Default 45.
     pub slide_floor: f64,
+    /// A slide against the number's own past: its failure (or answer) rate in the recent
+    /// window or the week, measured against the fleet's in the same hours, beside the same
+    /// measure over the rest of its lookback. Both stretches need this many calls with an
+    /// outcome (the earlier one twice as many). Default 40.
+    pub slide_min_calls: i64,
+    /// The own-past slide starts counting at this tail probability... Default 0.001.
+    pub slide_p_start: f64,
+    /// ...and makes the failures (or engagement) component 100 at this one. Default 1e-8.
+    pub slide_p_full: f64,
 
     // --- trend ---
     /// Days the CUSUM looks back over. Default 14.
@@ -245,6 +254,9 @@ impl Default for ScoreConfig {
             slide_p_value: 0.001,
             slide_ratio: 1.5,
             slide_floor: 45.0,
+            slide_min_calls: 40,
+            slide_p_start: 0.001,
+            slide_p_full: 1e-8,
             trend_days: 14,
             trend_min_daily_calls: 20,
             cusum_slack: 0.01,
@@ -307,6 +319,7 @@ impl ScoreConfig {
         within_i("recent_hours", self.recent_hours, 1, days * 24)?;
         within_i("week_days", self.week_days, 1, days)?;
         within_i("min_attempts", self.min_attempts, 1, 100_000)?;
+        within_i("slide_min_calls", self.slide_min_calls, 1, 100_000)?;
         within_i(
             "evidence_full_attempts",
             self.evidence_full_attempts,
@@ -394,6 +407,8 @@ impl ScoreConfig {
         within("slide_p_value", self.slide_p_value, POS, 0.5)?;
         within("slide_ratio", self.slide_ratio, 1.0, 100.0)?;
         within("slide_floor", self.slide_floor, 0.0, 100.0)?;
+        within("slide_p_start", self.slide_p_start, POS, 0.5)?;
+        within("slide_p_full", self.slide_p_full, 0.0, self.slide_p_start)?;
         within("cusum_slack", self.cusum_slack, 0.0, 0.99)?;
         within("cusum_threshold", self.cusum_threshold, POS, 10.0)?;
         within("trend_full", self.trend_full, POS, 10.0)?;

@@ -103,6 +103,20 @@ pub struct Window {
 }
 
 impl Window {
+    /// The counts of `self` not in `o` (a window minus one of its parts), for the rates
+    /// and expectations a comparison of the two needs.
+    pub fn minus(&self, o: &Window) -> Window {
+        let d = |a: f64, b: f64| (a - b).max(0.0);
+        Window {
+            judged: d(self.judged, o.judged),
+            fail: d(self.fail, o.fail),
+            exp_fail: d(self.exp_fail, o.exp_fail),
+            human: d(self.human, o.human),
+            exp_human: d(self.exp_human, o.exp_human),
+            ..Window::default()
+        }
+    }
+
     fn merge(&mut self, o: &Window) {
         self.attempts += o.attempts;
         self.peak_hour = self.peak_hour.max(o.peak_hour);

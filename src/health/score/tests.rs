@@ -483,8 +483,10 @@ fn more_failures_never_lower_the_score() {
         fail: if d >= -5 { 0.05 } else { 0.02 },
         ..HEALTHY
     });
+    // Failures added in the recent window: earlier ones are also the number's own past,
+    // against which a recent slide is measured, so only recent ones must never lower it.
     let recent: Vec<usize> = (0..base.len())
-        .filter(|&i| base[i].0 >= (AS_OF_DAY - 10) * DAY)
+        .filter(|&i| base[i].0 >= AS_OF_DAY * DAY - ScoreConfig::default().recent_hours)
         .collect();
     let mut prev = -1.0;
     let mut hours = base.clone();
