@@ -590,10 +590,10 @@ pub struct EvaluateArgs {
 pub struct BacktestArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// Start of the range whose first spam marks are judged [default: 30 days before --until, or the first call]
+    /// Start of the range whose first spam marks are judged [default: 30 days before --until, or the first call's hour]
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
-    /// End of the range [default: the newest call]
+    /// End of the range [default: the end of the newest call's hour]
     #[arg(long, value_name = "T")]
     pub until: Option<String>,
     /// Time between replayed assessments: a whole number and m, h or d (30m, 6h, 1d)

@@ -117,7 +117,7 @@ pub fn prose(b: &Backtest) -> Vec<String> {
         lines.push(warned);
     }
     lines.push(format!(
-        "False alarms: {} rested or retired although the week before and the {horizon} after had no spam mark, and its calls over those {horizon} failed no more than the fleet's.",
+        "False alarms (rested or retired at a step with no spam mark in the week before it or the {horizon} after it, while its calls over those {horizon} failed no more often than the fleet's): {}.",
         numbers(s.false_alarms)
     ));
     lines.push(if s.unflagged == 0 {
@@ -288,7 +288,7 @@ mod tests {
             text.contains("1 of 2 (50%), a median of 2.50 days ahead"),
             "{text}"
         );
-        assert!(text.contains("False alarms: 1 number rested"), "{text}");
+        assert!(text.contains("than the fleet's): 1 number."), "{text}");
         assert!(text.contains("1 of 4 numbers (25%)"), "{text}");
         let t = table(&b.summary.numbers);
         let fitted = t.fitted(Width::Columns(70), &LAYOUT);

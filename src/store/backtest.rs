@@ -32,8 +32,9 @@ pub const MAX_STEPS: i64 = 10_000;
 /// The range `--since`/`--until` defaults to, back from `--until`.
 pub const DEFAULT_RANGE_MS: i64 = 30 * DAY_MS;
 
-/// What to replay: `None` moments take their defaults (`until`: the newest call; `since`:
-/// 30 days before `until`, or the first call when later).
+/// What to replay: `None` moments take their defaults (`until`: the end of the newest
+/// call's hour; `since`: 30 days before `until`, or the start of the first call's hour
+/// when later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
     pub since_ms: Option<i64>,
@@ -76,14 +77,19 @@ pub fn plan(store: &Store, req: &Request) -> Result<(Plan, i64, i64)> {
         rfc3339(first),
         rfc3339(newest)
     );
-    let until = req.until_ms.unwrap_or(newest);
+    // Defaults on whole hours: the end of the newest call's hour (a step then sees all
+    // of it), and 30 days before that or the start of the first call's hour.
+    let until = req.until_ms.unwrap_or((hour_of(newest) + 1) * HOUR_MS);
     let since = req
         .since_ms
-        .unwrap_or_else(|| (until - DEFAULT_RANGE_MS).max(first));
+        .unwrap_or_else(|| (until - DEFAULT_RANGE_MS).max(hour_of(first) * HOUR_MS));
     if since >= until {
         let until_text = match req.until_ms {
             Some(u) => format!("--until {}", rfc3339(u)),
-            None => format!("--until (default: the newest call, {})", rfc3339(until)),
+            None => format!(
+                "--until (default: the newest call's hour, {})",
+                rfc3339(until)
+            ),
         };
         return match req.since_ms {
             Some(s) => Err(Error::Usage(format!(
