@@ -147,8 +147,9 @@ fn a_backtest_counts_the_first_flags_the_simulator_planted_and_writes_nothing() 
     assert_eq!(store.last_score_run_ms().unwrap(), before, "no score run");
     assert!(store.pool_registry().unwrap().is_empty(), "no pool rows");
     assert_eq!(
-        b.plan.until_ms, b.newest_call_ms,
-        "until defaults to the data"
+        b.plan.until_ms,
+        (hour_of(b.newest_call_ms) + 1) * HOUR_MS,
+        "until defaults to the end of the data"
     );
     let in_range = (b.plan.until_ms - b.plan.since_ms) / req.step_ms + 1;
     assert_eq!(b.steps_in_range as i64, in_range);
@@ -228,8 +229,9 @@ fn empty_backwards_and_oversized_ranges_are_refused() {
     assert!(e.to_string().starts_with("--step 1m:"), "{e}");
     let (p, first, newest) = plan(&store, &req).unwrap();
     assert_eq!(
-        p.since_ms, first,
-        "since defaults to the first call within 30 days"
+        p.since_ms,
+        hour_of(first) * HOUR_MS,
+        "since defaults to the first call's hour within 30 days"
     );
-    assert_eq!(p.until_ms, newest);
+    assert_eq!(p.until_ms, (hour_of(newest) + 1) * HOUR_MS);
 }
