@@ -620,9 +620,9 @@ A warning is a throttle, rest or retire for a spam-mark, failure or burst reason
   warned_before_flag      of them, warned within --horizon before that mark
   lead_days_median        median days between the first such warning and the mark
   warned_1d_share         share of the flagged warned at least a day ahead
-  false_alarms            numbers rested or retired with no spam mark within a week
-                          before or --horizon after, and calls failing no more than
-                          the fleet's over --horizon after
+  false_alarms            numbers rested or retired with no spam mark in the week
+                          before or the --horizon after, whose calls over that
+                          --horizon failed not significantly more than the fleet's
   warned_unflagged_share  share of the numbers never flagged that were warned
 
 Exit codes: 0 ok; 1 no calls stored or none in the range; 64 bad flags (a --step or
