@@ -109,7 +109,7 @@ pub fn prose(b: &Backtest) -> Vec<String> {
         }
         if let Some(share) = s.warned_1d_share {
             warned.push_str(&format!(
-                "; {:.0}% of them at least a day ahead",
+                "; {:.0}% of the flagged numbers were warned at least a day ahead",
                 100.0 * share
             ));
         }
@@ -117,7 +117,7 @@ pub fn prose(b: &Backtest) -> Vec<String> {
         lines.push(warned);
     }
     lines.push(format!(
-        "False alarms (rested or retired at a step with no spam mark in the week before it or the {horizon} after it, while its calls over those {horizon} failed no more often than the fleet's): {}.",
+        "False alarms (rested or retired at a step with no spam mark in the week before it or the {horizon} after it, while its calls over those {horizon} failed not significantly more often than the fleet's): {}.",
         numbers(s.false_alarms)
     ));
     lines.push(if s.unflagged == 0 {
@@ -289,6 +289,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("than the fleet's): 1 number."), "{text}");
+        assert!(
+            text.contains("50% of the flagged numbers were warned at least a day ahead"),
+            "{text}"
+        );
         assert!(text.contains("1 of 4 numbers (25%)"), "{text}");
         let t = table(&b.summary.numbers);
         let fitted = t.fitted(Width::Columns(70), &LAYOUT);
