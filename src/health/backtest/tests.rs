@@ -94,7 +94,7 @@ fn lead_days_count_only_warnings_within_the_horizon_strictly_before_the_flag() {
         // 8 days before is outside the 7-day horizon: the first counted one is 3 days ahead.
         flagged("+1a", f, &[f - 8 * D, f - 3 * D, f - 6 * H, f + 6 * H]),
         // Warned only at the flag's own moment and after it: not before.
-        flagged("+1b", f, &[f, f + 1 * D]),
+        flagged("+1b", f, &[f, f + D]),
         // Warned exactly a horizon ahead: counted, 7 days.
         flagged("+1c", f, &[f - 7 * D]),
     ];
@@ -110,10 +110,7 @@ fn lead_days_count_only_warnings_within_the_horizon_strictly_before_the_flag() {
     assert_eq!(row("+1b").lead_days, None);
     assert_eq!(row("+1b").first_flag_ms, Some(f));
     // A shorter horizon cuts the 3-day lead away, leaving the 6-hour one.
-    let short = Plan {
-        horizon_ms: 1 * D,
-        ..p
-    };
+    let short = Plan { horizon_ms: D, ..p };
     let s = summarize(&tracks, &short, &rule());
     assert_eq!(s.warned_before_flag, 1);
     assert_eq!(s.lead_days_median, Some(0.25));
@@ -127,8 +124,8 @@ fn lead_days_count_only_warnings_within_the_horizon_strictly_before_the_flag() {
 #[test]
 fn only_first_flags_inside_the_range_count() {
     let p = plan();
-    let before = flagged("+1early", T0 - 1 * H, &[T0 + D]);
-    let after = flagged("+1late", T0 + 30 * D + 1 * H, &[T0 + 29 * D]);
+    let before = flagged("+1early", T0 - H, &[T0 + D]);
+    let after = flagged("+1late", T0 + 30 * D + H, &[T0 + 29 * D]);
     let at_until = flagged("+1edge", T0 + 30 * D, &[T0 + 29 * D]);
     let s = summarize(&[before, after, at_until], &p, &rule());
     assert_eq!(s.numbers_flagged, 1, "the range is [since, until]");
