@@ -214,6 +214,8 @@ pub struct Track {
     pub rests: Vec<RestStep>,
     /// Assessed at some step in `[since, until]`.
     pub assessed_in_range: bool,
+    /// The first step the number was assessed at (it had rollups before it).
+    pub first_assessed_ms: Option<i64>,
 }
 
 /// The calls of `h` in the hours `[from, to)` and the rest of the fleet's failure rate
@@ -284,6 +286,7 @@ pub fn replay_with(
             continue;
         }
         let a = judge(&buf, t);
+        track.first_assessed_ms.get_or_insert(t);
         let in_range = plan.in_range(t);
         track.assessed_in_range |= in_range;
         if a.is_warning() {
@@ -355,6 +358,9 @@ pub struct Summary {
     pub numbers_assessed: usize,
     pub unflagged: usize,
     pub warned_unflagged: usize,
+    /// Flagged numbers no step assessed before their flag (their data begins with it), so
+    /// that nothing could have warned them.
+    pub flagged_unjudged: usize,
     /// Flagged numbers first, by first flag; then the others by first warning.
     pub numbers: Vec<NumberRow>,
 }
@@ -401,6 +407,7 @@ pub fn summarize(tracks: &[Track], plan: &Plan, rule: &AlarmRule) -> Summary {
         let first_warning = match flag {
             Some(f) => {
                 s.numbers_flagged += 1;
+                s.flagged_unjudged += usize::from(t.first_assessed_ms.is_none_or(|a| a >= f));
                 let w = t
                     .warnings
                     .iter()

@@ -115,6 +115,12 @@ pub fn prose(b: &Backtest) -> Vec<String> {
         }
         warned.push('.');
         lines.push(warned);
+        if s.flagged_unjudged > 0 {
+            lines.push(format!(
+                "{} of the flagged were first marked before any step had data on them (their calls in the database begin with, or shortly before, that mark), so nothing could have warned them; a --since later than the start of the data leaves them out.",
+                s.flagged_unjudged
+            ));
+        }
     }
     lines.push(format!(
         "False alarms (rested or retired at a step with no spam mark in the week before it or the {horizon} after it, while its calls over those {horizon} failed not significantly more often than the fleet's): {}.",
@@ -215,6 +221,7 @@ mod tests {
                 numbers_assessed: 6,
                 unflagged: 4,
                 warned_unflagged: 1,
+                flagged_unjudged: 1,
                 numbers: vec![
                     NumberRow {
                         number: "+14155550100".into(),
@@ -289,6 +296,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("than the fleet's): 1 number."), "{text}");
+        assert!(
+            text.contains("1 of the flagged were first marked before any step had data"),
+            "{text}"
+        );
         assert!(
             text.contains("50% of the flagged numbers were warned at least a day ahead"),
             "{text}"

@@ -31,6 +31,7 @@ fn track(number: &str) -> Track {
 
 fn flagged(number: &str, flag: i64, warnings: &[i64]) -> Track {
     Track {
+        first_assessed_ms: Some(T0 - 7 * D),
         first_flag_ms: Some(flag),
         flags_ms: vec![flag],
         warnings: warnings.to_vec(),
@@ -127,8 +128,14 @@ fn only_first_flags_inside_the_range_count() {
     let before = flagged("+1early", T0 - H, &[T0 + D]);
     let after = flagged("+1late", T0 + 30 * D + H, &[T0 + 29 * D]);
     let at_until = flagged("+1edge", T0 + 30 * D, &[T0 + 29 * D]);
+    // A number whose data begins with its flag: no step could judge it before.
+    let mut new = flagged("+1new", T0 + 2 * D, &[T0 + 2 * D + 6 * H]);
+    new.first_assessed_ms = Some(T0 + 2 * D + 6 * H);
+    let s = summarize(&[new], &p, &rule());
+    assert_eq!((s.numbers_flagged, s.flagged_unjudged), (1, 1));
     let s = summarize(&[before, after, at_until], &p, &rule());
     assert_eq!(s.numbers_flagged, 1, "the range is [since, until]");
+    assert_eq!(s.flagged_unjudged, 0);
     assert_eq!(s.warned_before_flag, 1);
     // The two others are rows (warned in the range) without a first flag.
     assert_eq!(s.numbers.len(), 3);
@@ -289,6 +296,7 @@ fn pacing_only_throttles_are_not_warnings_and_rests_keep_what_followed() {
         }
     });
     assert_eq!(track.warnings, [T0 - D, bursts, rest]);
+    assert_eq!(track.first_assessed_ms, Some(T0 - 7 * D));
     assert!(track.assessed_in_range);
     // The lead-up retire warns but is no rest judged for false alarms.
     assert_eq!(track.rests.len(), 1);
