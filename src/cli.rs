@@ -148,6 +148,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Score simulated fleets against their ground truth (accuracy evaluation)
     Evaluate(EvaluateArgs),
+    /// Replay scoring over past data: how far ahead of each number's first spam mark it warned
+    Backtest(BacktestArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout: `numhealth man | man -l -`
@@ -581,6 +583,51 @@ pub struct EvaluateArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
+
+/// `numhealth backtest`.
+#[derive(Debug, Args)]
+#[command(after_help = BACKTEST_HELP)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Start of the range whose first spam marks are judged [default: 30 days before --until, or the first call's hour]
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// End of the range [default: the end of the newest call's hour]
+    #[arg(long, value_name = "T")]
+    pub until: Option<String>,
+    /// Time between replayed assessments: a whole number and m, h or d (30m, 6h, 1d)
+    #[arg(long, value_name = "DURATION", default_value = "6h")]
+    pub step: String,
+    /// How far ahead of a first spam mark a warning counts, and how long after a rest a number is watched
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub horizon: String,
+    #[command(flatten)]
+    pub width: WidthArgs,
+    /// Output: the figures in words and one row per number, or JSON for scripts
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Table)]
+    pub format: SummaryFormat,
+}
+
+/// What `numhealth backtest --help` adds after the flags.
+const BACKTEST_HELP: &str = "\
+Replays the assessment every --step from --since to --until (starting one --horizon
+earlier, so that early flags have their lead-up), as `score` would have judged each
+moment from the data before it; records nothing and changes nothing in the pool.
+A warning is a throttle, rest or retire for a spam-mark, failure or burst reason
+(a throttle for pacing alone is not). Figures (docs/backtest.md):
+  numbers_flagged         numbers whose first marked_as_spam ever is in the range
+  warned_before_flag      of them, warned within --horizon before that mark
+  lead_days_median        median days between the first such warning and the mark
+  warned_1d_share         share of the flagged warned at least a day ahead
+  false_alarms            numbers rested or retired with no spam mark in the week
+                          before or the --horizon after, whose calls over that
+                          --horizon failed not significantly more than the fleet's
+  warned_unflagged_share  share of the numbers never flagged that were warned
+
+Exit codes: 0 ok; 1 no calls stored or none in the range; 64 bad flags (a --step or
+--horizon that is not a positive duration, --since not before --until, more than
+10000 steps).";
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

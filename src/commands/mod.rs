@@ -1,6 +1,7 @@
 //! One file per command; `run` turns parsed flags into a validated context and
 //! dispatches. Nothing here computes analytics or formats rows.
 
+mod backtest;
 mod backup;
 mod bursts;
 mod check;
@@ -143,6 +144,7 @@ fn store_flags(command: &Command) -> (Option<PathBuf>, Option<u64>) {
         Command::Report(a) => reader(&a.store),
         Command::Backup(a) => reader(&a.store),
         Command::Check(a) => reader(&a.store),
+        Command::Backtest(a) => reader(&a.store),
         Command::Config
         | Command::Simulate(_)
         | Command::Evaluate(_)
@@ -161,6 +163,7 @@ fn width_flags(command: &Command) -> WidthArgs {
         Command::Rejects(a) => a.width,
         Command::Runs(a) => a.width,
         Command::Pool(a) => a.width,
+        Command::Backtest(a) => a.width,
         _ => WidthArgs::default(),
     }
 }
@@ -215,6 +218,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Check(a) => check::run(ctx, a),
         Command::Simulate(a) => simulate::run(ctx, a),
         Command::Evaluate(a) => evaluate::run(ctx, a),
+        Command::Backtest(a) => backtest::run(ctx, a),
         Command::Completions(a) => completions::run(a),
         Command::Man => man::run(),
     }

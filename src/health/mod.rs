@@ -4,6 +4,7 @@
 
 pub mod area_codes;
 pub mod assessment;
+pub mod backtest;
 pub mod bursts;
 pub mod components;
 pub mod daily;

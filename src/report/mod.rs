@@ -1,6 +1,7 @@
 //! Printing: tables for people, CSV and JSON for machines. Data goes to stdout; this
 //! module never decides what to compute, only how it looks.
 
+pub mod backtest;
 pub mod evaluation;
 pub mod fit;
 pub mod help;

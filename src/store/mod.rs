@@ -2,6 +2,7 @@
 //! loading records, and the queries that feed analytics and reports.
 
 pub mod assess;
+pub mod backtest;
 pub mod freshness;
 pub mod ingest;
 mod keys;

@@ -52,7 +52,7 @@ pub struct ScoreHistoryRow {
 
 /// The 18 counters starting at column `first` of a raw statement's current row (scoring
 /// reads millions of these).
-fn counts_at(q: &RawStatement<'_>, first: i32) -> HourCounts {
+pub(super) fn counts_at(q: &RawStatement<'_>, first: i32) -> HourCounts {
     let mut a = [0i64; 18];
     for (i, x) in (first..).zip(a.iter_mut()) {
         *x = q.column_int(i);
