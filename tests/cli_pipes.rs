@@ -99,6 +99,8 @@ fn printing_commands(env: &Env) -> Vec<Vec<String>> {
         vec!["numbers", "--as-of", AS_OF, "--format", "json"],
         vec!["numbers", "--status", "active", "--status", "retired"],
         vec!["prune", "--before", "2026-11-01", "--dry-run"],
+        vec!["backtest", "--step", "12h"],
+        vec!["backtest", "--step", "12h", "--format", "json"],
         vec!["completions", "bash"],
         vec!["completions", "zsh"],
         vec!["man"],
