@@ -318,6 +318,7 @@ mod tests {
             first_spam_ms: None,
             first_burst_ms: Some(0),
             degrade_start_ms: None,
+            ..Truth::default()
         }
     }
 

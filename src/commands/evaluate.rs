@@ -23,6 +23,7 @@ pub fn run(ctx: &Ctx, args: EvaluateArgs) -> Result<u8> {
             end,
             calls_per_day: args.calls_per_day,
             full_objects: false,
+            profile: args.profile.into(),
         })
         .collect();
     let settings = LoadSettings::from_settings(&ctx.settings, crate::time::now_ms());
