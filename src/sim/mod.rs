@@ -338,7 +338,7 @@ pub struct Fleet {
 /// One number's generator, of either profile.
 enum Gen {
     Easy(NumberGen),
-    Hard(Box<HardGen>),
+    Hard(HardGen),
 }
 
 impl Gen {
@@ -393,15 +393,7 @@ pub fn generate(p: &SimParams, emit: &mut dyn FnMut(&CallObject)) -> Fleet {
                 .zip(kinds)
                 .enumerate()
                 .map(|(i, (n, k))| {
-                    Gen::Hard(Box::new(HardGen::new(
-                        &ctx,
-                        &hf,
-                        p.seed,
-                        i,
-                        k,
-                        n,
-                        p.calls_per_day,
-                    )))
+                    Gen::Hard(HardGen::new(&ctx, &hf, p.seed, i, k, n, p.calls_per_day))
                 })
                 .collect()
         }
