@@ -123,6 +123,7 @@ pub(crate) struct HardGen {
     first_spam: Option<i64>,
     first_call: Option<i64>,
     planted: Vec<PlantedBurst>,
+    last_call: Option<i64>,
     rest_ms: Option<(i64, i64)>,
 }
 
@@ -194,16 +195,10 @@ impl HardGen {
             first_spam: None,
             first_call: None,
             planted: Vec::new(),
+            last_call: None,
             rest_ms: None,
         };
         g.story = g.plan_story(ctx);
-        if g.kind == Kind::RestedRecovered {
-            let s = g.story;
-            g.rest_ms = Some((
-                g.local_ms(ctx, s.episode_end_day, 0),
-                g.local_ms(ctx, s.rest_end_day, 0),
-            ));
-        }
         g.start_day(ctx, g.story.first_day);
         g
     }
@@ -393,6 +388,14 @@ impl HardGen {
         let burst = self.t_burst <= self.t_normal;
         let t = self.next_at();
         self.first_call.get_or_insert(t);
+        if self.kind == Kind::RestedRecovered
+            && self.rest_ms.is_none()
+            && self.day >= self.story.rest_end_day
+            && let Some(last) = self.last_call
+        {
+            self.rest_ms = Some((last, t));
+        }
+        self.last_call = Some(t);
         let inbound = !burst && self.p_inbound > 0.0 && self.rng.random_bool(self.p_inbound);
         let o = if inbound {
             inbound_outcome(&mut self.rng)

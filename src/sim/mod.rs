@@ -75,7 +75,8 @@
 //!   `Truth::slide_visible_ms` is when the excess reaches `SLIDE_VISIBLE` (8 points).
 //! - **Already flagged**: spam from the first call (12%), failures +20 points, answer -60%.
 //! - **Rested and recovered**: flagged like that on local days 0..e (e 2-4, at most a fifth
-//!   of the window), silent for 8-14 days (`Truth::rest_ms`), then clean.
+//!   of the window), silent for 8-14 days, then clean (`Truth::rest_ms`: from its last
+//!   call before the rest to its first call after it).
 //! - **New mid-window**: healthy from a day 30-70% into the window. **Weekday only**:
 //!   healthy, silent on local Saturdays and Sundays.
 //! - **Confounders**: the three fleet-wide ones inside 18:00-20:00 UTC (the hours every
@@ -296,7 +297,8 @@ pub struct Truth {
     pub provider: Option<u8>,
     /// Start of the number's first call (any direction); `None` if it never called.
     pub first_call_ms: Option<i64>,
-    /// Hard profile, RestedRecovered: the silent rest `[start, end)` after its episode.
+    /// Hard profile, RestedRecovered: its rest, from the last call of its flagged episode
+    /// to its first call after the rest (no call in between); `None` if it never came back.
     pub rest_ms: Option<(i64, i64)>,
     /// Hard profile, SlowDegrader: when its excess reputation-failure share first
     /// reaches `SLIDE_VISIBLE` (see `eval`).
