@@ -368,3 +368,87 @@ pub fn figures(
     });
     Ok(out)
 }
+
+/// The figures over several fleets: precisions as the mean and the minimum over fleets,
+/// everything else pooled (sums, pooled shares, the median over every labelled number).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Aggregate {
+    pub fleets: usize,
+    pub mid_precision_numhealth_mean: f64,
+    pub mid_precision_numhealth_min: f64,
+    pub mid_precision_baseline_mean: f64,
+    pub mid_precision_baseline_min: f64,
+    pub end_precision_numhealth_mean: f64,
+    pub end_precision_numhealth_min: f64,
+    pub end_precision_baseline_mean: f64,
+    pub end_precision_baseline_min: f64,
+    pub calm_pairs: usize,
+    pub calm_removed_pairs: usize,
+    pub calm_removed_numbers: usize,
+    pub calm_warned_share: f64,
+    pub bursts_planted: usize,
+    pub burst_recall: Option<f64>,
+    pub invented_per_10k_calls: f64,
+    pub labelled: usize,
+    pub median_lead_days: Option<f64>,
+    pub share_1d_ahead: Option<f64>,
+    pub outage_hit_numbers: usize,
+    pub outage_flagged: usize,
+}
+
+pub fn aggregate(all: &[&Figures]) -> Aggregate {
+    let stat = |f: &dyn Fn(&Figures) -> f64| -> (f64, f64) {
+        let v: Vec<f64> = all.iter().map(|x| f(x)).collect();
+        let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+        (
+            mean,
+            v.iter().copied().fold(f64::INFINITY, f64::min).min(1.0),
+        )
+    };
+    let (a, b) = stat(&|f| f.mid.precision_numhealth);
+    let (c, d) = stat(&|f| f.mid.precision_baseline);
+    let (e, g) = stat(&|f| f.end.precision_numhealth);
+    let (h, i) = stat(&|f| f.end.precision_baseline);
+    let sum = |f: &dyn Fn(&Figures) -> usize| -> usize { all.iter().map(|x| f(x)).sum() };
+    let calm_pairs = sum(&|f| f.sweep.calm_pairs);
+    let planted = sum(&|f| f.bursts.planted);
+    let without = sum(&|f| f.bursts.calls_without_planted);
+    let mut leads: Vec<f64> = all
+        .iter()
+        .flat_map(|f| f.lead_time.lead_days.iter().copied())
+        .collect();
+    leads.sort_by(f64::total_cmp);
+    let labelled = leads.len();
+    Aggregate {
+        fleets: all.len(),
+        mid_precision_numhealth_mean: a,
+        mid_precision_numhealth_min: b,
+        mid_precision_baseline_mean: c,
+        mid_precision_baseline_min: d,
+        end_precision_numhealth_mean: e,
+        end_precision_numhealth_min: g,
+        end_precision_baseline_mean: h,
+        end_precision_baseline_min: i,
+        calm_pairs,
+        calm_removed_pairs: sum(&|f| f.sweep.calm_removed_pairs),
+        calm_removed_numbers: sum(&|f| f.sweep.calm_removed_numbers),
+        calm_warned_share: if calm_pairs == 0 {
+            0.0
+        } else {
+            sum(&|f| f.sweep.calm_warned_pairs) as f64 / calm_pairs as f64
+        },
+        bursts_planted: planted,
+        burst_recall: (planted > 0).then(|| sum(&|f| f.bursts.recalled) as f64 / planted as f64),
+        invented_per_10k_calls: if without == 0 {
+            0.0
+        } else {
+            sum(&|f| f.bursts.invented) as f64 * 10_000.0 / without as f64
+        },
+        labelled,
+        median_lead_days: median(&leads),
+        share_1d_ahead: (labelled > 0)
+            .then(|| sum(&|f| f.lead_time.warned_1d_ahead) as f64 / labelled as f64),
+        outage_hit_numbers: sum(&|f| f.outage.as_ref().map_or(0, |o| o.hit_numbers)),
+        outage_flagged: sum(&|f| f.outage.as_ref().map_or(0, |o| o.flagged)),
+    }
+}
