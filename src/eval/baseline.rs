@@ -128,3 +128,80 @@ impl Calls {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(n: &str, at: i64, reason: &str) -> CallRecord {
+        CallRecord {
+            call_id: format!("{n}-{at}"),
+            direction: Direction::Outbound,
+            our_number: n.into(),
+            other_number: "+12125550100".into(),
+            call_status: "not_connected".into(),
+            agent_id: None,
+            disconnection_reason: Some(reason.into()),
+            start_ms: Some(at),
+            end_ms: None,
+            duration_ms: None,
+            in_voicemail: None,
+            user_sentiment: None,
+            call_successful: None,
+            number_flags: 0,
+        }
+    }
+
+    #[test]
+    fn spam_failures_over_the_fleet_and_bursts_rank_first() {
+        let mut c = Calls::default();
+        let day = DAY_MS;
+        let t0 = 10 * day;
+        for i in 0..40 {
+            let at = t0 + i * 20 * 60_000;
+            c.add(&call("+1quiet", at, "dial_no_answer"));
+            c.add(&call(
+                "+1spam",
+                at,
+                if i % 4 == 0 {
+                    "marked_as_spam"
+                } else {
+                    "dial_no_answer"
+                },
+            ));
+            c.add(&call(
+                "+1failing",
+                at,
+                if i % 2 == 0 {
+                    "dial_failed"
+                } else {
+                    "dial_no_answer"
+                },
+            ));
+            // Platform faults are not attempts.
+            c.add(&call("+1quiet", at + 1, "concurrency_limit_reached"));
+        }
+        // 25 calls in 5 minutes.
+        for i in 0..25 {
+            c.add(&call(
+                "+1burst",
+                t0 + 3 * day + i * 12_000,
+                "dial_no_answer",
+            ));
+        }
+        // Too few calls to score.
+        c.add(&call("+1few", t0, "marked_as_spam"));
+        assert_eq!(c.attempts("+1quiet"), 40);
+        let r = c.rank(t0 + 4 * day);
+        let order: Vec<&str> = r.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(order[..3], ["+1failing", "+1spam", "+1burst"], "{r:?}");
+        let score = |n: &str| r.iter().find(|x| x.0 == n).unwrap().1;
+        assert_eq!(score("+1spam"), 25.0);
+        assert_eq!(score("+1burst"), 10.0);
+        assert_eq!(score("+1quiet"), 0.0);
+        assert_eq!(score("+1few"), 0.0);
+        // Seven days on, only the burst is left in the window... and then nothing.
+        assert_eq!(c.rank(t0 + 10 * day)[0].0, "+1burst");
+        assert_eq!(c.first_at_or_after("+1burst", t0), Some(t0 + 3 * day));
+    }
+}

@@ -452,3 +452,116 @@ pub fn aggregate(all: &[&Figures]) -> Aggregate {
         outage_flagged: sum(&|f| f.outage.as_ref().map_or(0, |o| o.flagged)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Kind, PlantedBurst};
+
+    fn burst_truth(n: &str, bursts: &[(i64, i64)]) -> Truth {
+        Truth {
+            number: n.into(),
+            kind: if bursts.is_empty() {
+                Kind::Healthy
+            } else {
+                Kind::SmallBurst
+            },
+            planted_bursts: bursts
+                .iter()
+                .map(|&(s, e)| PlantedBurst {
+                    start_ms: s,
+                    end_ms: e,
+                    calls: 12,
+                })
+                .collect(),
+            ..Truth::default()
+        }
+    }
+
+    #[test]
+    fn precision_of_the_top_k() {
+        let ranked = ["a", "b", "c", "d"];
+        let pos = |n: &str| matches!(n, "a" | "c" | "d");
+        assert_eq!(precision_at_k(ranked, 2, pos), 0.5);
+        assert_eq!(precision_at_k(ranked, 3, pos), 2.0 / 3.0);
+        assert_eq!(precision_at_k(ranked, 0, pos), 1.0);
+        // Fewer ranked numbers than k: the missing ones are misses.
+        assert_eq!(precision_at_k(["a"], 2, pos), 0.5);
+    }
+
+    #[test]
+    fn recall_and_invented_bursts() {
+        let truths = vec![
+            burst_truth("a", &[(100, 200), (1_000, 1_100)]),
+            burst_truth("b", &[(500, 600)]),
+            burst_truth("c", &[]),
+            burst_truth("d", &[]),
+        ];
+        let stored = vec![
+            ("a".to_string(), 150, 400),     // overlaps a's first
+            ("a".to_string(), 2_000, 2_100), // a's own, not planted: neither hit nor invented
+            ("b".to_string(), 601, 700),     // just misses b's
+            ("c".to_string(), 10, 20),       // invented
+            ("x".to_string(), 500, 600),     // other number: does not recall b's
+        ];
+        let calls = |n: &str| if n == "c" { 15_000 } else { 5_000 };
+        let f = burst_figures(&truths, &stored, calls);
+        assert_eq!((f.planted, f.recalled), (3, 1));
+        assert_eq!(f.recall, Some(1.0 / 3.0));
+        assert_eq!((f.invented, f.calls_without_planted), (1, 20_000));
+        assert_eq!(f.invented_per_10k_calls, 0.5);
+        // Touching ends overlap.
+        let f = burst_figures(&truths[1..2], &[("b".into(), 600, 610)], calls);
+        assert_eq!(f.recall, Some(1.0));
+        let none = burst_figures(&truths[2..], &[], calls);
+        assert_eq!((none.recall, none.invented_per_10k_calls), (None, 0.0));
+    }
+
+    #[test]
+    fn lead_days_and_their_median() {
+        let day = DAY_MS;
+        let spam = 20 * day;
+        let labelled = vec![
+            // Warned 4 days ahead (and earlier than the horizon, which does not count).
+            (spam, vec![spam - 9 * day, spam - 4 * day, spam - 3 * day]),
+            // Warned 12 hours ahead only.
+            (spam, vec![spam - day / 2]),
+            // Never warned before the label (after it does not count).
+            (spam, vec![spam, spam + day]),
+        ];
+        let lt = lead_time(&labelled);
+        assert_eq!((lt.labelled, lt.warned, lt.warned_1d_ahead), (3, 2, 1));
+        assert_eq!(lt.lead_days, vec![0.0, 0.5, 4.0]);
+        assert_eq!(lt.median_lead_days, Some(0.5));
+        assert_eq!(lt.share_1d_ahead, Some(1.0 / 3.0));
+        let empty = lead_time(&[]);
+        assert_eq!(empty.median_lead_days, None);
+        assert_eq!(empty.share_1d_ahead, None);
+        assert_eq!(median(&[1.0, 3.0]), Some(2.0));
+    }
+
+    #[test]
+    fn the_aggregate_pools_counts_and_averages_precisions() {
+        let mut a = Figures::default();
+        a.mid.precision_numhealth = 0.5;
+        a.sweep.calm_pairs = 100;
+        a.sweep.calm_warned_pairs = 4;
+        a.bursts.planted = 10;
+        a.bursts.recalled = 10;
+        a.lead_time.lead_days = vec![1.0, 5.0];
+        a.lead_time.warned_1d_ahead = 2;
+        let mut b = Figures::default();
+        b.mid.precision_numhealth = 1.0;
+        b.sweep.calm_pairs = 300;
+        b.bursts.planted = 10;
+        b.bursts.recalled = 8;
+        b.lead_time.lead_days = vec![0.0];
+        let g = aggregate(&[&a, &b]);
+        assert_eq!(g.mid_precision_numhealth_mean, 0.75);
+        assert_eq!(g.mid_precision_numhealth_min, 0.5);
+        assert_eq!(g.calm_warned_share, 0.01);
+        assert_eq!(g.burst_recall, Some(0.9));
+        assert_eq!(g.median_lead_days, Some(1.0));
+        assert_eq!(g.share_1d_ahead, Some(2.0 / 3.0));
+    }
+}

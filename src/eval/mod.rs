@@ -404,4 +404,70 @@ mod tests {
         assert_eq!(r.positives_acted_on, 2);
         assert_eq!(r.healthy_rested_or_retired, 1);
     }
+
+    #[test]
+    fn positives_of_the_hard_kinds() {
+        use crate::sim::PlantedBurst;
+        let day = 86_400_000;
+        let base = |kind| Truth {
+            number: "n".into(),
+            kind,
+            provider: Some(1),
+            first_call_ms: Some(0),
+            ..Truth::default()
+        };
+        // A small-burst number is positive for 7 days after each burst.
+        let sb = Truth {
+            planted_bursts: vec![PlantedBurst {
+                start_ms: 10 * day,
+                end_ms: 10 * day + 1,
+                calls: 12,
+            }],
+            ..base(Kind::SmallBurst)
+        };
+        assert!(!is_positive_at(&sb, 10 * day));
+        assert!(is_positive_at(&sb, 12 * day));
+        assert!(!is_positive_at(&sb, 18 * day));
+        // A slide once visible for a day, or once labelled.
+        let slide = Truth {
+            degrade_start_ms: Some(5 * day),
+            slide_visible_ms: Some(9 * day),
+            ..base(Kind::SlowDegrader)
+        };
+        assert!(!is_positive_at(&slide, 9 * day));
+        assert!(is_positive_at(&slide, 10 * day + 1));
+        let labelled = Truth {
+            first_spam_ms: Some(7 * day),
+            ..slide.clone()
+        };
+        assert!(is_positive_at(&labelled, 8 * day));
+        // A recovered number until it calls again after its rest.
+        let rr = Truth {
+            rest_ms: Some((3 * day, 15 * day)),
+            ..base(Kind::RestedRecovered)
+        };
+        assert!(is_positive_at(&rr, 2 * day));
+        assert!(is_positive_at(&rr, 15 * day));
+        assert!(!is_positive_at(&rr, 15 * day + 1));
+        // In the easy profile (no provider) the recovered number never is.
+        let easy_rr = Truth {
+            provider: None,
+            ..rr.clone()
+        };
+        assert!(!is_positive_at(&easy_rr, 2 * day));
+        for k in [
+            Kind::Heavy,
+            Kind::NewMidWindow,
+            Kind::WeekdayOnly,
+            Kind::Healthy,
+        ] {
+            assert!(!is_positive_at(&base(k), 20 * day));
+        }
+        // Already flagged numbers once they have called.
+        let af = Truth {
+            first_call_ms: Some(5 * day),
+            ..base(Kind::AlreadyFlagged)
+        };
+        assert!(!is_positive_at(&af, 4 * day) && is_positive_at(&af, 6 * day));
+    }
 }

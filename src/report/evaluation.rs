@@ -210,4 +210,41 @@ mod tests {
         assert_eq!(t.rows[2][1..3], ["worst_night", "w"]);
         assert_eq!(t.rows[3][1..3], ["worst_once_back", "b"]);
     }
+
+    #[test]
+    fn the_figures_table_has_a_row_per_fleet_and_an_all_row() {
+        use crate::eval::figures::{Figures, LeadTime};
+        let report = |seed, p: f64| SeedReport {
+            seed,
+            calls: 10,
+            mid: CutReport::default(),
+            end: CutReport::default(),
+            nightly: Nightly::default(),
+            early_warning: EarlyWarning::default(),
+            figures: Some(Figures {
+                profile: "hard".into(),
+                mid: crate::eval::figures::TopK {
+                    positives: 4,
+                    precision_numhealth: p,
+                    precision_baseline: 0.25,
+                    ..Default::default()
+                },
+                lead_time: LeadTime {
+                    labelled: 1,
+                    lead_days: vec![2.0],
+                    median_lead_days: Some(2.0),
+                    ..Default::default()
+                },
+                ..Figures::default()
+            }),
+        };
+        let t = figures_table(&[report(1, 0.5), report(2, 1.0)]);
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.rows[0][..5], ["1", "hard", "4", "0.50", "0.25"]);
+        assert_eq!(t.rows[2][0], "all");
+        assert_eq!(t.rows[2][3], "0.75", "mean over fleets");
+        assert_eq!(t.rows[2][13], "2.0", "median lead days");
+        assert_eq!(t.rows[2][10], "", "no recall without planted bursts");
+        assert!(figures_table(&[]).rows.is_empty());
+    }
 }
