@@ -20,8 +20,8 @@
 //! - **Outage**: the hit provider's numbers at the sweep steps after the outage began up to
 //!   a day after it ended. A number counts as *flagged by the outage* when it is warned,
 //!   rested or retired at one of those steps although it would not be warned anyway: it was
-//!   not warned at the last step before the outage and it is not positive (its own planted
-//!   trouble) at that step.
+//!   not warned at the last step before the outage, and it is positive (its own planted
+//!   trouble, `super::is_positive_at`) neither at that step nor at the inspected ones.
 
 use std::collections::HashMap;
 
@@ -350,7 +350,7 @@ pub fn figures(
                 let v = seen.get(t.number.as_str()).map_or(&[][..], |v| v);
                 let anyway = before.is_some_and(|b| {
                     is_positive_at(t, b) || v.iter().any(|(at, s)| *at == b && s.warned)
-                });
+                }) || covered.iter().any(|&s| is_positive_at(t, s));
                 !anyway && v.iter().any(|(at, _)| covered.contains(at))
             })
             .map(|t| t.number.clone())
