@@ -23,7 +23,7 @@
 //!   not warned at the last step before the outage, and it is positive (its own planted
 //!   trouble, `super::is_positive_at`) neither at that step nor at the inspected ones.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -67,6 +67,13 @@ pub struct Sweep {
     pub calm_warned_pairs: usize,
     pub calm_warned_share: f64,
     pub calm_warned_numbers: usize,
+    /// Of the removed and warned calm pairs, those of the outage's provider at the steps
+    /// after the outage began up to a day after it ended.
+    pub calm_removed_pairs_after_outage: usize,
+    pub calm_warned_pairs_after_outage: usize,
+    /// Removed and warned calm pairs by kind (`sim::Kind::as_str`), for tuning.
+    pub calm_removed_by_kind: BTreeMap<String, usize>,
+    pub calm_warned_by_kind: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -269,10 +276,24 @@ pub fn figures(
                 warned: a.is_warning(),
                 removed: removed(a),
             };
-            if by_number
+            if let Some(t) = by_number
                 .get(a.number.as_str())
-                .is_some_and(|t| t.kind.is_calm())
+                .filter(|t| t.kind.is_calm())
             {
+                let after_outage = fleet.provider_outage.is_some_and(|o| {
+                    t.provider == Some(o.provider) && step > o.start_ms && step <= o.end_ms + DAY_MS
+                });
+                if after_outage {
+                    sw.calm_removed_pairs_after_outage += usize::from(s.removed);
+                    sw.calm_warned_pairs_after_outage += usize::from(s.warned);
+                }
+                let kind = t.kind.as_str().to_string();
+                if s.removed {
+                    *sw.calm_removed_by_kind.entry(kind.clone()).or_default() += 1;
+                }
+                if s.warned {
+                    *sw.calm_warned_by_kind.entry(kind).or_default() += 1;
+                }
                 sw.calm_pairs += 1;
                 sw.calm_removed_pairs += usize::from(s.removed);
                 sw.calm_warned_pairs += usize::from(s.warned);
