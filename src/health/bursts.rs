@@ -359,6 +359,72 @@ mod tests {
     }
 
     #[test]
+    fn every_setting_is_validated_by_name() {
+        let d = BurstConfig::default();
+        assert_eq!(d.validate(), Ok(()));
+        for (cfg, key) in [
+            (
+                BurstConfig {
+                    window_minutes: 0,
+                    ..d
+                },
+                "bursts.window_minutes",
+            ),
+            (
+                BurstConfig {
+                    min_short_calls: 1,
+                    ..d
+                },
+                "bursts.min_short_calls",
+            ),
+            (
+                BurstConfig {
+                    min_span_seconds: 601,
+                    ..d
+                },
+                "bursts.min_span_seconds",
+            ),
+            (
+                BurstConfig {
+                    baseline_hours: 0,
+                    ..d
+                },
+                "bursts.baseline_hours",
+            ),
+            (
+                BurstConfig {
+                    floor_per_hour: -1.0,
+                    ..d
+                },
+                "bursts.floor_per_hour",
+            ),
+            (
+                BurstConfig {
+                    floor_per_hour: f64::NAN,
+                    ..d
+                },
+                "bursts.floor_per_hour",
+            ),
+            (BurstConfig { max_p: 0.0, ..d }, "bursts.max_p"),
+            (BurstConfig { max_p: 0.5, ..d }, "bursts.max_p"),
+        ] {
+            let err = cfg.validate().unwrap_err();
+            assert!(err.starts_with(key), "{key}: {err}");
+        }
+        let err = crate::config::Settings::from_toml("[bursts]\nmax_p = 0.2\n").unwrap_err();
+        assert!(err.to_string().contains("bursts.max_p"), "{err}");
+    }
+
+    #[test]
+    fn the_poisson_tail_is_the_regularized_gamma() {
+        // P(X >= 3 | 1) = 1 - e^-1 (1 + 1 + 1/2).
+        let want = 1.0 - (-1.0f64).exp() * 2.5;
+        assert!((poisson_tail(3, 1.0) - want).abs() < 1e-12);
+        assert_eq!(poisson_tail(0, 2.0), 1.0);
+        assert_eq!(poisson_tail(4, 0.0), 0.0);
+    }
+
+    #[test]
     fn spread_calls_are_no_burst() {
         // 30 short calls an hour apart.
         let v: Vec<_> = (0..30).map(|i| (i * 3_600_000, true)).collect();
