@@ -251,8 +251,16 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
             peak_hour: c.attempts,
             ..Window::default()
         };
-        let set_aside = r.judged >= cfg.outage_min_attempts as f64
-            && (outage(&r) || r.spam >= cfg.flag_anomaly_rate * r.judged);
+        // An outage rarely starts or ends on the hour: the hours either side of one (the
+        // whole fleet's, this number included) are set aside too.
+        let beside = |dh: i64| {
+            let f = Rest::of(fleet.hours.get(&(h + dh)), &HourCounts::default());
+            f.judged >= cfg.outage_min_attempts as f64 && outage(&f)
+        };
+        let set_aside = (r.judged >= cfg.outage_min_attempts as f64
+            && (outage(&r) || r.spam >= cfg.flag_anomaly_rate * r.judged))
+            || beside(-1)
+            || beside(1);
         if set_aside {
             w.set_aside_hours = 1;
             w.set_aside_fail = failures(c);
