@@ -139,11 +139,7 @@ impl Settings {
                 "ingest.max_age_days and ingest.max_duration_hours must be positive".into(),
             );
         }
-        if self.bursts.window_minutes < 1 || self.bursts.min_short_calls < 2 {
-            return Err(
-                "bursts.window_minutes must be >= 1 and bursts.min_short_calls >= 2".into(),
-            );
-        }
+        self.bursts.validate()?;
         let p = &self.pull;
         if p.max_attempts < 1 || !(1..=1000).contains(&p.page_limit) {
             return Err(

@@ -296,6 +296,20 @@ fn bursts_json_has_the_minutes_its_csv_has() {
         .collect();
     assert_eq!(json_minutes, csv_minutes);
     assert!(json_minutes[0] > 5.0, "{v}");
+    // The pace-relative figures: expected in CSV and JSON, p_value in JSON only, and the
+    // table says it in words.
+    assert!(
+        header.contains(&"expected") && !header.contains(&"p_value"),
+        "{csv}"
+    );
+    let b = &v[0];
+    assert!(b["expected"].as_f64().unwrap() < 1.0, "{b}");
+    assert!(b["p_value"].as_f64().unwrap() < 1e-8, "{b}");
+    let table = stdout(&env.run(&["bursts", "--width", "200"]));
+    assert!(
+        table.contains("12 short calls in 5.7 minutes where its pace predicts about 0.6"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -59,10 +59,11 @@ pub const TIMELINE: Layout = Layout {
 };
 
 /// `bursts` (and `number`'s bursts): the end (start plus minutes) goes first, then
-/// short_calls; number, start, minutes and calls always stay.
+/// expected and short_calls (the reason says them); number, start, minutes and calls
+/// always stay, and the reason is shortened.
 pub const BURSTS: Layout = Layout {
-    drop: &["end", "short_calls"],
-    shorten: &[],
+    drop: &["end", "expected", "short_calls"],
+    shorten: &[Shorten::text("reason", 30)],
 };
 
 /// `runs`: id, started, status, read, inserted and rejected always stay.

@@ -73,6 +73,11 @@ struct BurstJson<'a> {
     minutes: f64,
     calls: i64,
     short_calls: i64,
+    /// Short calls the number's own pace predicts from start to end.
+    expected: f64,
+    /// Poisson tail probability of `short_calls` at that expectation.
+    p_value: f64,
+    reason: String,
 }
 
 /// A burst's length in minutes, rounded to one decimal exactly as the table and CSV
@@ -93,7 +98,11 @@ pub fn bursts(rows: &[BurstRow], format: Format, width: Width) -> Result<()> {
             minutes: minutes_shown(b),
             calls: b.calls,
             short_calls: b.short_calls,
+            expected: b.expected,
+            p_value: b.p_value,
+            reason: views::burst_reason(b),
         })
         .collect();
-    emit_fitted(format, &views::bursts(rows), &layouts::BURSTS, width, &json)
+    let table = views::bursts(rows, format == Format::Table);
+    emit_fitted(format, &table, &layouts::BURSTS, width, &json)
 }

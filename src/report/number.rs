@@ -37,6 +37,8 @@ struct StoryJson<'a> {
 struct BurstJson {
     calls: i64,
     end: String,
+    expected: f64,
+    p_value: f64,
     short_calls: i64,
     start: String,
 }
@@ -75,6 +77,8 @@ fn json<'a>(s: &'a NumberStory) -> StoryJson<'a> {
             .map(|b| BurstJson {
                 calls: b.calls,
                 end: rfc3339(b.end_ms),
+                expected: b.expected,
+                p_value: b.p_value,
                 short_calls: b.short_calls,
                 start: rfc3339(b.start_ms),
             })
@@ -126,7 +130,12 @@ fn write_text(out: &mut dyn Write, s: &NumberStory, width: Width) -> Result<()> 
     write_table(out, &timeline(&s.days), &layouts::TIMELINE, width)?;
     if !s.bursts.is_empty() {
         writeln!(out, "\nbursts:").map_err(io)?;
-        write_table(out, &views::bursts(&s.bursts), &layouts::BURSTS, width)?;
+        write_table(
+            out,
+            &views::bursts(&s.bursts, true),
+            &layouts::BURSTS,
+            width,
+        )?;
     }
     if !s.history.is_empty() {
         writeln!(out, "\nscore history:").map_err(io)?;

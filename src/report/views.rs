@@ -243,19 +243,54 @@ pub fn rotation(rows: &[RotationRow]) -> Table {
     t
 }
 
-pub fn bursts(rows: &[BurstRow]) -> Table {
-    let mut t = Table::new(&["number", "start", "end", "minutes", "calls", "short_calls"]);
+/// Stored bursts: `reason` (a sentence for people) only in the table, not in CSV.
+pub fn bursts(rows: &[BurstRow], with_reason: bool) -> Table {
+    let mut cols = vec![
+        "number",
+        "start",
+        "end",
+        "minutes",
+        "calls",
+        "short_calls",
+        "expected",
+    ];
+    if with_reason {
+        cols.push("reason");
+    }
+    let mut t = Table::new(&cols);
     for b in rows {
-        t.push(vec![
+        let minutes = (b.end_ms - b.start_ms) as f64 / 60_000.0;
+        let mut row = vec![
             b.number.clone(),
             rfc3339(b.start_ms),
             rfc3339(b.end_ms),
-            format!("{:.1}", (b.end_ms - b.start_ms) as f64 / 60_000.0),
+            format!("{minutes:.1}"),
             b.calls.to_string(),
             b.short_calls.to_string(),
-        ]);
+            format!("{:.1}", b.expected),
+        ];
+        if with_reason {
+            row.push(burst_reason(b));
+        }
+        t.push(row);
     }
     t
+}
+
+/// "14 short calls in 3.5 minutes where its pace predicts about 1.2".
+pub fn burst_reason(b: &BurstRow) -> String {
+    let minutes = (b.end_ms - b.start_ms) as f64 / 60_000.0;
+    let about = if b.expected < 0.05 {
+        "almost none".to_string()
+    } else if b.expected < 10.0 {
+        format!("about {:.1}", b.expected)
+    } else {
+        format!("about {:.0}", b.expected)
+    };
+    format!(
+        "{} short calls in {minutes:.1} minutes where its pace predicts {about}",
+        b.short_calls
+    )
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::config::Settings;
 use crate::error::Result;
-use crate::health::bursts::{BurstConfig, CallPoint, detect};
-use crate::health::rollup::{hour_of, is_short_attempt};
+use crate::health::bursts::{BurstConfig, CallPoint, Pace, find_with};
+use crate::health::rollup::{HOUR_MS, hour_of, is_short_attempt};
 use crate::health::taxonomy::{ReasonClass, classify};
 use crate::model::{CallRecord, Direction};
 use crate::store::marks;
@@ -123,9 +123,16 @@ impl Store {
     }
 }
 
-/// Replaces the stored bursts of `number` around `[lo, hi]` with a fresh detection.
-/// The stretch widens until no detected burst touches its edges, so an episode that
-/// continues beyond the changed calls is seen whole.
+/// Replaces the stored bursts of `number` around `[lo, hi]` (the stretch whose calls
+/// changed) with a fresh detection, equal to what a detection over all of the number's
+/// calls finds there.
+///
+/// A window's verdict depends on its own calls and on the pace of the hours within
+/// `baseline_hours` of its first hour, so every window starting within `baseline_hours`
+/// of a changed hour is re-judged: the stretch starts that far before `lo` and ends that
+/// far after `hi` (plus a window), and the pace is read from marks `baseline_hours`
+/// further out still. The stretch then widens until no detected or stored burst touches
+/// its edges, so an episode that continues beyond it is seen whole.
 pub(crate) fn redetect_number(
     tx: &rusqlite::Connection,
     number: &str,
@@ -134,7 +141,14 @@ pub(crate) fn redetect_number(
     cfg: &BurstConfig,
 ) -> Result<()> {
     let w = cfg.window_ms().max(1);
-    let (mut a, mut b) = (lo.saturating_sub(w), hi.saturating_add(w));
+    let reach = cfg.baseline_ms();
+    let first_hour = |t: i64| t.div_euclid(HOUR_MS) * HOUR_MS;
+    let (mut a, mut b) = (
+        first_hour(lo)
+            .saturating_sub(reach)
+            .min(lo.saturating_sub(w)),
+        (first_hour(hi).saturating_add(HOUR_MS + reach)).saturating_add(w),
+    );
     let mut overlap = tx.prepare_cached("SELECT min(start_ms), max(end_ms) FROM bursts WHERE number = ?1 AND start_ms <= ?3 AND end_ms >= ?2")?;
     let mut marks_q = tx.prepare_cached(
         "SELECT hour, marks FROM number_hourly WHERE number = ?1 AND hour BETWEEN ?2 AND ?3 ORDER BY hour",
@@ -154,8 +168,13 @@ pub(crate) fn redetect_number(
             }
             (a, b) = (na, nb);
         }
-        let mut points: Vec<CallPoint> = Vec::new();
-        let mut rows = marks_q.query(params![number, hour_of(a), hour_of(b)])?;
+        // Every call of the hours the pace of a window in [a, b] reads.
+        let mut all: Vec<CallPoint> = Vec::new();
+        let mut rows = marks_q.query(params![
+            number,
+            hour_of(a).saturating_sub(cfg.baseline_hours),
+            hour_of(b).saturating_add(cfg.baseline_hours)
+        ])?;
         while let Some(r) = rows.next()? {
             let hour: i64 = r.get(0)?;
             let blob = r.get_ref(1)?.as_blob().unwrap_or_default();
@@ -164,11 +183,14 @@ pub(crate) fn redetect_number(
                     "number_hourly.marks of {number} at hour {hour} is corrupt; run `numhealth rebuild`"
                 )));
             };
-            points.extend(marks::points(hour, &m).filter(|p| p.at_ms >= a && p.at_ms <= b));
+            all.extend(marks::points(hour, &m));
         }
-        found = detect(&points, cfg);
-        let left = found.first().is_some_and(|x| x.start_ms < a + w);
-        let right = found.last().is_some_and(|x| x.end_ms > b - w);
+        let pace = Pace::of(&all);
+        let from = all.partition_point(|p| p.at_ms < a);
+        let to = all.partition_point(|p| p.at_ms <= b);
+        found = find_with(&all[from..to], &pace, cfg);
+        let left = found.first().is_some_and(|x| x.burst.start_ms < a + w);
+        let right = found.last().is_some_and(|x| x.burst.end_ms > b - w);
         if !left && !right {
             break;
         }
@@ -182,17 +204,44 @@ pub(crate) fn redetect_number(
     tx.prepare_cached("DELETE FROM bursts WHERE number = ?1 AND start_ms <= ?3 AND end_ms >= ?2")?
         .execute(params![number, a, b])?;
     let mut ins = tx.prepare_cached(
-        "INSERT INTO bursts (number, start_ms, end_ms, calls, short_calls) VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (number, start_ms) DO UPDATE SET end_ms = excluded.end_ms, calls = excluded.calls, short_calls = excluded.short_calls",
+        "INSERT INTO bursts (number, start_ms, end_ms, calls, short_calls, expected, p_value) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (number, start_ms) DO UPDATE SET end_ms = excluded.end_ms, calls = excluded.calls, \
+         short_calls = excluded.short_calls, expected = excluded.expected, p_value = excluded.p_value",
     )?;
     for x in found {
         ins.execute(params![
             number,
-            x.start_ms,
-            x.end_ms,
-            x.calls,
-            x.short_calls
+            x.burst.start_ms,
+            x.burst.end_ms,
+            x.burst.calls,
+            x.burst.short_calls,
+            x.expected,
+            x.p_value
         ])?;
+    }
+    Ok(())
+}
+
+/// Re-detects every number's bursts from the stored marks (all hours, pruned ones too),
+/// replacing all stored bursts: what the schema upgrade to the pace-relative method runs.
+pub(crate) fn redetect_all(tx: &rusqlite::Connection, cfg: &BurstConfig) -> Result<()> {
+    let spans: Vec<(String, i64, i64)> = {
+        let mut st = tx.prepare(
+            "SELECT number, min(hour), max(hour) FROM number_hourly WHERE length(marks) > 0 GROUP BY number",
+        )?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    tx.execute("DELETE FROM bursts", [])?;
+    for (n, lo, hi) in spans {
+        redetect_number(
+            tx,
+            &n,
+            lo.saturating_mul(HOUR_MS),
+            hi.saturating_mul(HOUR_MS) + HOUR_MS - 1,
+            cfg,
+        )?;
     }
     Ok(())
 }
@@ -207,7 +256,11 @@ impl Store {
             self.meta_get(meta::BURST_SETTINGS)?,
         ) {
             (Some(s), Some(b)) => {
-                if s != short_call_ms.to_string() || b != want_bursts {
+                // Compared as values: settings stored before a key existed read it as its
+                // default (the schema upgrade re-detected their bursts with it).
+                let same_bursts = b == want_bursts
+                    || serde_json::from_str::<BurstConfig>(&b).is_ok_and(|was| was == *bursts);
+                if s != short_call_ms.to_string() || !same_bursts {
                     return Err(self.db_error(format!(
                         "{} since the rollups were built; run `numhealth rebuild` to recompute them \
                          with the new settings, or restore the old ones",
@@ -264,13 +317,34 @@ fn settings_changed(
     }
     match serde_json::from_str::<BurstConfig>(stored_bursts) {
         Ok(was) => {
+            let num = |x: f64| format!("{x}");
             for (key, old, new) in [
-                ("window_minutes", was.window_minutes, bursts.window_minutes),
+                (
+                    "window_minutes",
+                    was.window_minutes.to_string(),
+                    bursts.window_minutes.to_string(),
+                ),
                 (
                     "min_short_calls",
-                    was.min_short_calls,
-                    bursts.min_short_calls,
+                    was.min_short_calls.to_string(),
+                    bursts.min_short_calls.to_string(),
                 ),
+                (
+                    "min_span_seconds",
+                    was.min_span_seconds.to_string(),
+                    bursts.min_span_seconds.to_string(),
+                ),
+                (
+                    "baseline_hours",
+                    was.baseline_hours.to_string(),
+                    bursts.baseline_hours.to_string(),
+                ),
+                (
+                    "floor_per_hour",
+                    num(was.floor_per_hour),
+                    num(bursts.floor_per_hour),
+                ),
+                ("max_p", num(was.max_p), num(bursts.max_p)),
             ] {
                 if old != new {
                     changed.push(format!("bursts.{key} changed from {old} to {new}"));

@@ -50,10 +50,57 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0006_pool.sql"),
     include_str!("../../sql/0007_score_alerts.sql"),
     include_str!("../../sql/0008_rejects_key.sql"),
+    include_str!("../../sql/0009_burst_pace.sql"),
 ];
 
+/// The migration (1-based version) after which every burst is re-detected.
+const REDETECT_BURSTS_AT: usize = 9;
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        MIGRATION_SQL
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                if i + 1 == REDETECT_BURSTS_AT {
+                    M::up_with_hook(sql, redetect_bursts_hook)
+                } else {
+                    M::up(sql)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Version 9's hook: bursts found by the old fixed-count rule are re-detected by the
+/// pace-relative scan from the stored attempt marks, inside the migration's transaction
+/// (so the upgrade commits with its bursts or not at all), with the stored settings (keys
+/// they predate read as their defaults), which are then stored in full.
+fn redetect_bursts_hook(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    use crate::health::bursts::BurstConfig;
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [meta::BURST_SETTINGS],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let cfg = stored
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<BurstConfig>(s).ok())
+        .unwrap_or_default();
+    load::redetect_all(tx, &cfg)
+        .map_err(|e| rusqlite_migration::HookError::Hook(format!("re-detecting bursts: {e}")))?;
+    if stored.is_some() {
+        tx.execute(
+            "UPDATE meta SET value = ?2 WHERE key = ?1",
+            params![
+                meta::BURST_SETTINGS,
+                serde_json::to_string(&cfg).unwrap_or_default()
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// The schema version this build writes.

@@ -39,6 +39,10 @@ pub struct BurstRow {
     pub end_ms: i64,
     pub calls: i64,
     pub short_calls: i64,
+    /// Short calls the number's own pace predicts from start to end.
+    pub expected: f64,
+    /// Poisson tail `P(X >= short_calls | expected)`.
+    pub p_value: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,7 +224,7 @@ impl Store {
         until_ms: Option<i64>,
     ) -> Result<Vec<BurstRow>> {
         self.query_rows(
-            "SELECT number, start_ms, end_ms, calls, short_calls FROM bursts \
+            "SELECT number, start_ms, end_ms, calls, short_calls, expected, p_value FROM bursts \
              WHERE (?1 IS NULL OR number = ?1) AND start_ms >= ?2 AND start_ms < ?3 ORDER BY start_ms, number",
             params![number, since_ms.unwrap_or(i64::MIN), until_ms.unwrap_or(i64::MAX)],
             |r| {
@@ -230,6 +234,8 @@ impl Store {
                     end_ms: r.get(2)?,
                     calls: r.get(3)?,
                     short_calls: r.get(4)?,
+                    expected: r.get(5)?,
+                    p_value: r.get(6)?,
                 })
             },
         )

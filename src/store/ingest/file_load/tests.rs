@@ -128,9 +128,31 @@ fn bursts_are_detected_across_files_and_merged() {
 /// (what `pull` pages do). Re-detecting around the third once widened the stretch to cover
 /// the second, which then overlapped the first; the first was deleted with the stretch but
 /// only its tail was re-read, so it vanished. Incremental loading must equal a rebuild.
+/// The number otherwise places 6 short calls an hour, so the three stand out from its pace
+/// (alone in one hour they would be that hour's pace).
 #[test]
 fn bursts_loaded_in_time_ordered_slices_equal_a_rebuild() {
     let (_d, mut s) = open();
+    let background: Vec<Item> = (0..48 * 6)
+        .map(|i| {
+            Item::Call(
+                Box::new(call(
+                    &format!("bg{i}"),
+                    "+14155550100",
+                    T0 - 24 * 3_600_000 + i * 600_000 + 300_000,
+                    Some("dial_no_answer"),
+                    Some(0),
+                )),
+                at(i as u64),
+            )
+        })
+        .filter(|it| match it {
+            // Not inside the bursts' 25 minutes.
+            Item::Call(c, _) => !(T0 - 60_000..T0 + 1_700_000).contains(&c.start_ms.unwrap_or(0)),
+            _ => true,
+        })
+        .collect();
+    load(&mut s, background);
     let burst_at = |k: i64| T0 + k * (330_000 + 480_000); // 12 calls over 5.5 min, 8 min apart
     for k in 0..3i64 {
         let items: Vec<Item> = (0..12)
@@ -435,5 +457,219 @@ fn check_reports_repeated_ids_and_wrong_keys() {
     assert!(
         integrity.contains("filed under the wrong lookup key"),
         "{integrity}"
+    );
+}
+
+/// The calls of `incremental_bursts_equal_a_rebuild_in_any_order`: over four days, a heavy
+/// number (about 200 a day, mostly short, at random), an ordinary one (about 40 a day) and
+/// a quiet one, with short-call volleys planted at random moments (some across hour and
+/// day boundaries), each call as its final version.
+fn bursty_fleet(seed: u64) -> Vec<crate::model::CallRecord> {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let hour = 3_600_000i64;
+    let start = T0 - 36 * hour;
+    let mut calls = Vec::new();
+    let mut push = |rng: &mut StdRng, number: &str, t: i64, short: bool| {
+        let i = calls.len();
+        let (reason, dur) = if short {
+            ("dial_no_answer", rng.random_range(0..5_000))
+        } else {
+            ("user_hangup", rng.random_range(7_000..120_000))
+        };
+        calls.push(call(
+            &format!("p{i:05}"),
+            number,
+            t,
+            Some(reason),
+            Some(dur),
+        ));
+    };
+    for (number, per_hour, short_share) in [
+        ("+14155550100", 25.0, 0.85),
+        ("+14155550101", 4.0, 0.7),
+        ("+14155550102", 0.3, 0.5),
+    ] {
+        // Business hours (8 of every 24) at random.
+        let mut t = start as f64;
+        while t < (start + 96 * hour) as f64 {
+            let u: f64 = rng.random_range(f64::EPSILON..1.0);
+            t += -u.ln() * hour as f64 / per_hour;
+            let at = t as i64;
+            if (at.div_euclid(hour) % 24) < 8 {
+                let short = rng.random_bool(short_share);
+                push(&mut rng, number, at, short);
+            }
+        }
+        for _ in 0..rng.random_range(2..5) {
+            let at = start + rng.random_range(0..96 * hour);
+            let n = rng.random_range(12..25);
+            let gap = rng.random_range(5_000..25_000);
+            for k in 0..n {
+                push(&mut rng, number, at + k * gap, true);
+            }
+        }
+    }
+    calls
+}
+
+/// Loads `files` one file each and returns what `check` says (its checksum covers every
+/// stored burst with its expected and p_value), asserting a rebuild from the raw calls
+/// gives the same.
+fn load_files_and_rebuild(files: Vec<Vec<crate::model::CallRecord>>) -> crate::store::CheckReport {
+    let (_d, mut s) = open();
+    for f in files {
+        let items = f
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Item::Call(Box::new(c), at(i as u64)))
+            .collect();
+        load(&mut s, items);
+    }
+    let incremental = s.check().unwrap();
+    assert_eq!(incremental.integrity, "ok");
+    let bursts = s.list_bursts(None, None, None).unwrap();
+    s.rebuild(6000, &BurstConfig::default()).unwrap();
+    let rebuilt = s.check().unwrap();
+    assert_eq!(
+        incremental,
+        rebuilt,
+        "incremental bursts must equal a rebuild: {bursts:#?}\nrebuilt: {:#?}",
+        s.list_bursts(None, None, None).unwrap()
+    );
+    incremental
+}
+
+/// Bursts are a pure function of the stored calls: loaded in one file, a file per day in
+/// time order, a file per day newest first (late-arriving old calls), or shuffled into
+/// overlapping files (re-deliveries, and calls first delivered ongoing then ended, which
+/// turns them short), ingest keeps exactly the bursts a rebuild finds.
+#[test]
+fn incremental_bursts_equal_a_rebuild_in_any_order() {
+    use rand::rngs::StdRng;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    let day = 86_400_000i64;
+    let mut found_some = 0;
+    for seed in 0..4u64 {
+        let fleet = bursty_fleet(seed);
+        let mut sorted = fleet.clone();
+        sorted.sort_by_key(|c| c.start_ms);
+        let whole = load_files_and_rebuild(vec![sorted.clone()]);
+        found_some += whole.bursts;
+
+        let by_day = |calls: &[crate::model::CallRecord]| {
+            let mut days: std::collections::BTreeMap<i64, Vec<_>> = Default::default();
+            for c in calls {
+                days.entry(c.start_ms.unwrap().div_euclid(day))
+                    .or_default()
+                    .push(c.clone());
+            }
+            days.into_values().collect::<Vec<_>>()
+        };
+        let forward = by_day(&sorted);
+        let mut backward = forward.clone();
+        backward.reverse();
+        for files in [forward, backward] {
+            assert_eq!(load_files_and_rebuild(files).checksum, whole.checksum);
+        }
+
+        // Shuffled into five overlapping files: a fifth of each file delivered again in
+        // the next, and a tenth of the calls first arriving ongoing (not short) in an
+        // earlier file.
+        let mut rng = StdRng::seed_from_u64(seed + 100);
+        let mut shuffled = fleet.clone();
+        shuffled.shuffle(&mut rng);
+        let mut files: Vec<Vec<_>> = shuffled
+            .chunks(shuffled.len() / 5 + 1)
+            .map(<[_]>::to_vec)
+            .collect();
+        for i in 1..files.len() {
+            let again: Vec<_> = files[i - 1]
+                .iter()
+                .filter(|_| rng.random_bool(0.2))
+                .cloned()
+                .collect();
+            files[i].extend(again);
+            let early: Vec<_> = files[i]
+                .iter()
+                .filter(|_| rng.random_bool(0.1))
+                .map(|c| call(&c.call_id, &c.our_number, c.start_ms.unwrap(), None, None))
+                .collect();
+            files[i - 1].extend(early);
+        }
+        assert_eq!(load_files_and_rebuild(files).checksum, whole.checksum);
+    }
+    assert!(found_some >= 8, "the fleets have bursts: {found_some}");
+}
+
+/// A database of schema version 8 (bursts found by the old fixed count, settings stored
+/// with only window_minutes and min_short_calls) is upgraded by the first writer that
+/// opens it: every burst re-detected from the stored marks in the migration's transaction,
+/// the settings stored in full, and ingest goes on without asking for a rebuild.
+#[test]
+fn the_upgrade_to_version_9_re_detects_every_burst() {
+    let (d, mut s) = open();
+    let mut calls = bursty_fleet(1);
+    calls.sort_by_key(|c| c.start_ms);
+    let items = calls
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Item::Call(Box::new(c), at(i as u64)))
+        .collect();
+    load(&mut s, items);
+    let want = s.check().unwrap();
+    assert!(want.bursts > 0);
+    s.conn
+        .execute_batch(&format!(
+            "ALTER TABLE bursts DROP COLUMN expected; ALTER TABLE bursts DROP COLUMN p_value; \
+             DELETE FROM bursts; INSERT INTO bursts VALUES ('+14155550100', {T0}, {}, 12, 10); \
+             INSERT OR REPLACE INTO meta VALUES ('burst_settings', '{{\"window_minutes\":10,\"min_short_calls\":10}}'); \
+             PRAGMA user_version = 8;",
+            T0 + 60_000
+        ))
+        .unwrap();
+    drop(s);
+    let s = Store::open_rw(&d.path().join("t.db"), false).unwrap();
+    assert_eq!(s.check().unwrap(), want);
+    assert_eq!(
+        s.meta_get(crate::store::meta::BURST_SETTINGS)
+            .unwrap()
+            .unwrap(),
+        serde_json::to_string(&BurstConfig::default()).unwrap()
+    );
+    s.check_ingest_settings(6000, &BurstConfig::default())
+        .unwrap();
+}
+
+/// Settings stored before the pace keys existed read them as their defaults; a changed
+/// pace key is named in the refusal.
+#[test]
+fn old_stored_burst_settings_read_with_defaults_and_changes_are_named() {
+    let (_d, s) = open();
+    s.meta_set(crate::store::meta::SHORT_CALL_MS, "6000")
+        .unwrap();
+    s.meta_set(
+        crate::store::meta::BURST_SETTINGS,
+        r#"{"window_minutes":10,"min_short_calls":10}"#,
+    )
+    .unwrap();
+    s.check_ingest_settings(6000, &BurstConfig::default())
+        .unwrap();
+    let changed = BurstConfig {
+        max_p: 1e-6,
+        baseline_hours: 48,
+        ..BurstConfig::default()
+    };
+    let err = s
+        .check_ingest_settings(6000, &changed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bursts.baseline_hours changed from 24 to 48")
+            && err.contains("bursts.max_p changed from 0.00000001 to 0.000001")
+            && err.contains("numhealth rebuild"),
+        "{err}"
     );
 }
