@@ -59,9 +59,9 @@ pub struct ScoreConfig {
     /// provider): an hour where the rest of the fleet's reputation failures reach this
     /// multiple of their usual share over the number's hours in the lookback, at least
     /// `outage_floor` of its calls, and are that improbable (Poisson tail below
-    /// `outage_p_value`) is set aside too. Default 4.
+    /// `outage_p_value`) is set aside too. Default 2.5.
     pub outage_ratio: f64,
-    /// Default 0.15.
+    /// Default 0.10.
     pub outage_floor: f64,
     /// Default 1e-6.
     pub outage_p_value: f64,
@@ -236,8 +236,8 @@ impl Default for ScoreConfig {
             baseline_answer_rate: 0.20,
             fleet_rate_floor: 0.005,
             outage_rate: 0.5,
-            outage_ratio: 4.0,
-            outage_floor: 0.15,
+            outage_ratio: 2.5,
+            outage_floor: 0.10,
             outage_p_value: 1e-6,
             flag_anomaly_rate: 0.2,
             outage_min_attempts: 10,
