@@ -557,6 +557,25 @@ pub struct SimulateArgs {
     /// Write the calls as one NDJSON file only (for benchmarks), not every input shape
     #[arg(long)]
     pub ndjson_only: bool,
+    /// Fleet model: easy (the original) or hard (low answer rates, local hours, small bursts, a one-provider outage)
+    #[arg(long, value_enum, default_value_t = SimProfile::Easy)]
+    pub profile: SimProfile,
+}
+
+/// The simulator's fleet model (`sim::Profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimProfile {
+    Easy,
+    Hard,
+}
+
+impl From<SimProfile> for crate::sim::Profile {
+    fn from(p: SimProfile) -> Self {
+        match p {
+            SimProfile::Easy => crate::sim::Profile::Easy,
+            SimProfile::Hard => crate::sim::Profile::Hard,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -579,6 +598,12 @@ pub struct EvaluateArgs {
     /// Last simulated day (YYYY-MM-DD) [default: 2026-11-20]
     #[arg(long, value_name = "DATE")]
     pub end: Option<String>,
+    /// Fleet model: easy (the original) or hard; hard also reports the figures (sweep, bursts, lead time, outage, baseline; JSON becomes {"fleets": [...], "aggregate": {...}})
+    #[arg(long, value_enum, default_value_t = SimProfile::Easy)]
+    pub profile: SimProfile,
+    /// Also report the figures (as for --profile hard) for easy fleets
+    #[arg(long)]
+    pub figures: bool,
     /// Output: a table for people, CSV or JSON for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

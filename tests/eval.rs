@@ -108,3 +108,80 @@ fn recovered_numbers_leave_the_top_once_they_call_cleanly() {
         );
     }
 }
+
+/// The hard profile's figures come out of `evaluate --profile hard` with their keys, on a
+/// small fleet; the easy profile's output keeps its shape unless `--figures` is asked for.
+#[test]
+fn hard_fleets_report_the_issue_figures() {
+    let env = Env::new();
+    let args = |extra: &[&'static str]| -> Vec<&'static str> {
+        let seeds = if extra.contains(&"hard") { "2" } else { "1" };
+        let mut v = vec![
+            "evaluate",
+            "--seed",
+            "3",
+            "--seeds",
+            seeds,
+            "--numbers",
+            "30",
+            "--days",
+            "10",
+            "--calls-per-day",
+            "30",
+            "--format",
+            "json",
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let (code, v) = env.json(&args(&["--profile", "hard"]));
+    assert_eq!(code, 0, "{v}");
+    let fleets = v["fleets"].as_array().unwrap();
+    assert_eq!(fleets.len(), 2);
+    for r in fleets {
+        let f = &r["figures"];
+        assert_eq!(f["profile"], "hard", "{f}");
+        assert_eq!(f["sweep"]["steps"], 40, "6-hourly over 10 days: {f}");
+        assert!(f["sweep"]["calm_pairs"].as_u64().unwrap() > 100, "{f}");
+        for cut in ["mid", "end"] {
+            assert!(f[cut]["positives"].as_u64().unwrap() > 0, "{f}");
+            for p in ["precision_numhealth", "precision_baseline"] {
+                assert!((0.0..=1.0).contains(&f[cut][p].as_f64().unwrap()), "{f}");
+            }
+        }
+        assert_eq!(f["mid"]["precision_numhealth"], r["mid"]["precision_at_k"]);
+        assert!(f["bursts"]["planted"].as_u64().unwrap() > 0, "{f}");
+        assert!(
+            f["bursts"]["calls_without_planted"].as_u64().unwrap() > 1000,
+            "{f}"
+        );
+        let o = &f["outage"];
+        assert!(o["hit_numbers"].as_u64().unwrap() > 0, "{f}");
+        assert!(o["steps"].as_u64().unwrap() >= 4, "{f}");
+        assert!(f["lead_time"]["labelled"].is_u64(), "{f}");
+    }
+    let agg = &v["aggregate"];
+    assert_eq!(agg["fleets"], 2);
+    let planted: u64 = fleets
+        .iter()
+        .map(|r| r["figures"]["bursts"]["planted"].as_u64().unwrap())
+        .sum();
+    assert_eq!(agg["bursts_planted"], planted);
+
+    let (code, easy) = env.json(&args(&[]));
+    assert_eq!(code, 0);
+    let easy = easy.as_array().expect("the easy output stays an array");
+    assert!(easy.iter().all(|r| r.get("figures").is_none()));
+    let (code, with) = env.json(&args(&["--figures"]));
+    assert_eq!(code, 0);
+    let f = &with["fleets"][0]["figures"];
+    assert_eq!(f["profile"], "easy");
+    assert!(
+        f["outage"].is_null(),
+        "no one-provider outage in an easy fleet: {f}"
+    );
+    assert_eq!(
+        with["fleets"][0]["mid"], easy[0]["mid"],
+        "same fleet, same cut"
+    );
+}

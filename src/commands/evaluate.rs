@@ -23,10 +23,11 @@ pub fn run(ctx: &Ctx, args: EvaluateArgs) -> Result<u8> {
             end,
             calls_per_day: args.calls_per_day,
             full_objects: false,
+            profile: args.profile.into(),
         })
         .collect();
     let settings = LoadSettings::from_settings(&ctx.settings, crate::time::now_ms());
-    let reports = evaluate_fleets(&fleets, &settings, &ctx.settings.score)?;
+    let reports = evaluate_fleets(&fleets, &settings, &ctx.settings.score, args.figures)?;
     report::evaluation::evaluation(args.format, &reports)?;
     Ok(exit::OK)
 }

@@ -28,6 +28,7 @@ pub fn run(ctx: &Ctx, args: SimulateArgs) -> Result<u8> {
         end,
         calls_per_day: args.calls_per_day,
         full_objects: true,
+        profile: args.profile.into(),
     };
     if !args.force && has_entries(&args.out) {
         return Err(Error::Input {

@@ -11,7 +11,7 @@ use super::object::CallObject;
 use super::outcome::{Cat, inbound_outcome, pick_from, realize};
 use super::plan::{ConfKind, Ctx, DAY_MS, HOUR_MS, MIN_MS, stream_seed};
 use super::text::AGENTS;
-use super::{Kind, Truth};
+use super::{Kind, PlantedBurst, Truth};
 
 /// No more calls.
 pub(crate) const NEVER: i64 = i64::MAX;
@@ -90,6 +90,9 @@ pub(crate) struct NumberGen {
     burst_pos: u32,
     story: Story,
     first_spam: Option<i64>,
+    first_call: Option<i64>,
+    burst_start: i64,
+    planted: Vec<PlantedBurst>,
 }
 
 fn ramp(t: i64, from: Option<i64>, len: i64) -> f64 {
@@ -116,7 +119,12 @@ impl NumberGen {
         // `calls_per_day` (measured: total = days * numbers * (0.95 cpd + 2.5) unscaled).
         let healthy_scale = (1.085 - 4.6 / cpd.max(1.0)).clamp(0.6, 1.1);
         let pace = match kind {
-            Kind::Healthy => cpd * healthy_scale * rng.random_range(0.8..1.4),
+            // The hard profile's kinds never appear in an easy fleet; they play healthy.
+            Kind::Healthy
+            | Kind::Heavy
+            | Kind::NewMidWindow
+            | Kind::WeekdayOnly
+            | Kind::SmallBurst => cpd * healthy_scale * rng.random_range(0.8..1.4),
             Kind::BurstThenDegrade => cpd * rng.random_range(0.8..1.2),
             Kind::AlreadyFlagged => cpd * rng.random_range(0.8..1.3),
             Kind::SlowDegrader => 2.0 * cpd * rng.random_range(0.95..1.15),
@@ -153,6 +161,9 @@ impl NumberGen {
             burst_pos: 0,
             story: Story::default(),
             first_spam: None,
+            first_call: None,
+            burst_start: 0,
+            planted: Vec::new(),
         };
         g.story = g.plan_story(ctx);
         g.start_day(ctx, 0);
@@ -336,6 +347,10 @@ impl NumberGen {
     pub fn emit(&mut self, ctx: &Ctx, obj: &mut CallObject) -> i64 {
         let burst = self.t_burst <= self.t_normal;
         let t = self.next_at();
+        self.first_call.get_or_insert(t);
+        if burst && self.burst_pos == 0 {
+            self.burst_start = t;
+        }
         let inbound = !burst && self.p_inbound > 0.0 && self.rng.random_bool(self.p_inbound);
         let o = if inbound {
             inbound_outcome(&mut self.rng)
@@ -363,6 +378,11 @@ impl NumberGen {
             if self.burst_left > 0 {
                 self.t_burst += self.rng.random_range(2_000..=BURST_GAP_MAX_MS);
             } else {
+                self.planted.push(PlantedBurst {
+                    start_ms: self.burst_start,
+                    end_ms: t,
+                    calls: self.burst_pos,
+                });
                 self.burst_i += 1;
                 self.burst_pos = 0;
                 match self.bursts.get(self.burst_i) {
@@ -394,7 +414,12 @@ impl NumberGen {
             short: 0.15,
         };
         match self.kind {
-            Kind::Healthy | Kind::InboundOnly => base(0.015),
+            Kind::Healthy
+            | Kind::InboundOnly
+            | Kind::Heavy
+            | Kind::NewMidWindow
+            | Kind::WeekdayOnly
+            | Kind::SmallBurst => base(0.015),
             Kind::LowVolume => base(0.05),
             Kind::AlreadyFlagged => Mix {
                 spam: 0.14,
@@ -505,6 +530,17 @@ impl NumberGen {
             first_spam_ms: self.first_spam,
             first_burst_ms: self.story.first_burst,
             degrade_start_ms: self.story.degrade_start,
+            trouble_start_ms: match self.kind {
+                Kind::BurstThenDegrade => self.story.first_burst,
+                Kind::SlowDegrader => self.story.degrade_start,
+                Kind::AlreadyFlagged | Kind::RestedRecovered => self.first_call,
+                _ => None,
+            },
+            provider: None,
+            first_call_ms: self.first_call,
+            rest_ms: None,
+            slide_visible_ms: None,
+            planted_bursts: self.planted.clone(),
         }
     }
 }

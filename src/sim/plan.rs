@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use super::fill::exchange;
-use super::{Confounder, Kind, SimParams};
+use super::{Confounder, Kind, Profile, SimParams};
 
 pub(crate) const MIN_MS: i64 = 60_000;
 pub(crate) const HOUR_MS: i64 = 3_600_000;
@@ -20,6 +20,10 @@ pub(crate) const DAY_MS: i64 = 86_400_000;
 /// day covers (numbers open between 12:00 and 14:00 and stay open 8 to 10 hours).
 pub(crate) const COMMON_OPEN_MS: i64 = 14 * HOUR_MS;
 pub(crate) const COMMON_CLOSE_MS: i64 = 20 * HOUR_MS;
+/// Hard profile: numbers keep local business hours from the East Coast to the West
+/// Coast, so the hours every number covers are 18:00-20:00 UTC.
+pub(crate) const HARD_COMMON_OPEN_MS: i64 = 18 * HOUR_MS;
+pub(crate) const HARD_COMMON_CLOSE_MS: i64 = 20 * HOUR_MS;
 
 /// What a fleet-wide confounder does to every outbound call inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +53,10 @@ pub(crate) struct Ctx {
     pub days: i64,
     pub full: bool,
     pub confounders: Vec<(ConfKind, i64, i64)>,
+    /// First day of the window (local dates of the hard profile count from it).
+    pub first: NaiveDate,
+    /// Hard profile: the outage of one provider, `(provider, start, end)`.
+    pub provider_outage: Option<(u8, i64, i64)>,
 }
 
 impl Ctx {
@@ -58,14 +66,28 @@ impl Ctx {
         let window_start = midnight_ms(first);
         let window_end = window_start + days * DAY_MS;
         let mut rng = SmallRng::seed_from_u64(stream_seed(p.seed, 0xC0F0));
-        let confounders = plan_confounders(&mut rng, first, days, window_start);
+        let (open, close) = match p.profile {
+            Profile::Easy => (COMMON_OPEN_MS, COMMON_CLOSE_MS),
+            Profile::Hard => (HARD_COMMON_OPEN_MS, HARD_COMMON_CLOSE_MS),
+        };
+        let confounders = plan_confounders(&mut rng, first, days, window_start, open, close);
+        let provider_outage = (p.profile == Profile::Hard)
+            .then(|| plan_provider_outage(p.seed, first, days, window_start, &confounders));
         Ctx {
             window_start,
             window_end,
             days,
             full: p.full_objects,
             confounders,
+            first,
+            provider_outage,
         }
+    }
+
+    /// Whether `[s, e)` comes within `margin` of the provider outage.
+    pub fn near_provider_outage(&self, s: i64, e: i64, margin: i64) -> bool {
+        self.provider_outage
+            .is_some_and(|(_, os, oe)| s < oe + margin && e > os - margin)
     }
 
     /// The confounder active at `t`, if any.
@@ -118,6 +140,8 @@ fn plan_confounders(
     first: NaiveDate,
     days: i64,
     ws: i64,
+    common_open: i64,
+    common_close: i64,
 ) -> Vec<(ConfKind, i64, i64)> {
     let kinds = [ConfKind::Outage, ConfKind::Storm, ConfKind::DialFailed];
     let mut cand: Vec<i64> = match days {
@@ -148,16 +172,59 @@ fn plan_confounders(
                 _ => HOUR_MS,
             };
             let start = if distinct {
-                let slots = (COMMON_CLOSE_MS - COMMON_OPEN_MS - len) / (5 * MIN_MS);
-                COMMON_OPEN_MS + rng.random_range(0..=slots) * 5 * MIN_MS
+                let slots = (common_close - common_open - len) / (5 * MIN_MS);
+                common_open + rng.random_range(0..=slots) * 5 * MIN_MS
             } else {
-                // Shared days: fixed, non-overlapping 2-hour slots 14-16, 16-18, 18-20.
-                COMMON_OPEN_MS + (i as i64) * 2 * HOUR_MS
+                // Shared days: fixed, non-overlapping slots (easy: 2-hour slots 14-16,
+                // 16-18, 18-20; hard: 40-minute slots from 18:00).
+                common_open + (i as i64) * (common_close - common_open) / 3
             };
             let s = ws + day * DAY_MS + start;
             (k, s, s + len)
         })
         .collect()
+}
+
+/// Hard profile: the outage of provider 0 on a weekday other than the confounders' days
+/// (when there is one), never the first or last day: starts 16:00-19:00 UTC on the
+/// quarter hour and lasts 2-4 hours.
+fn plan_provider_outage(
+    seed: u64,
+    first: NaiveDate,
+    days: i64,
+    ws: i64,
+    confounders: &[(ConfKind, i64, i64)],
+) -> (u8, i64, i64) {
+    let mut rng = SmallRng::seed_from_u64(stream_seed(seed, 0x0B7A));
+    let taken: HashSet<i64> = confounders
+        .iter()
+        .map(|c| (c.1 - ws).div_euclid(DAY_MS))
+        .collect();
+    let all: Vec<i64> = if days >= 3 {
+        (1..days - 1).collect()
+    } else {
+        vec![0]
+    };
+    let free = |d: &i64| !taken.contains(d);
+    let weekday = |d: &i64| {
+        let wd = (first + Duration::days(*d)).weekday();
+        wd != Weekday::Sat && wd != Weekday::Sun
+    };
+    let mut cand: Vec<i64> = all
+        .iter()
+        .copied()
+        .filter(|d| free(d) && weekday(d))
+        .collect();
+    if cand.is_empty() {
+        cand = all.iter().copied().filter(free).collect();
+    }
+    if cand.is_empty() {
+        cand = all;
+    }
+    let day = cand[rng.random_range(0..cand.len())];
+    let start = ws + day * DAY_MS + 16 * HOUR_MS + rng.random_range(0..=12) * 15 * MIN_MS;
+    let len = rng.random_range(8..=16) * 15 * MIN_MS;
+    (0, start, start + len)
 }
 
 /// Target shares of the fleet per kind; Healthy takes the rest (about half).
@@ -198,6 +265,64 @@ pub(crate) fn caller_numbers(seed: u64, n: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
         let area = OUR_AREAS[rng.random_range(0..OUR_AREAS.len())];
+        let ex = exchange(&mut rng);
+        let sub: u16 = rng.random_range(0..10_000);
+        if seen.insert((area, ex, sub)) {
+            out.push(format!("+1{area}{ex}{sub:04}"));
+        }
+    }
+    out
+}
+
+/// Hard profile: target shares per kind; Healthy takes the rest (about 37%).
+pub(crate) const HARD_KIND_SHARES: [(Kind, f64); 10] = [
+    (Kind::BurstThenDegrade, 0.08),
+    (Kind::SmallBurst, 0.07),
+    (Kind::AlreadyFlagged, 0.04),
+    (Kind::SlowDegrader, 0.07),
+    (Kind::LowVolume, 0.10),
+    (Kind::RestedRecovered, 0.05),
+    (Kind::InboundOnly, 0.03),
+    (Kind::Heavy, 0.03),
+    (Kind::NewMidWindow, 0.06),
+    (Kind::WeekdayOnly, 0.10),
+];
+
+/// Hard profile: kinds in number order, as `assign_kinds` (at least one each once there
+/// are 20 numbers).
+pub(crate) fn assign_hard_kinds(seed: u64, n: usize) -> Vec<Kind> {
+    let mut v = Vec::with_capacity(n);
+    for (k, share) in HARD_KIND_SHARES {
+        let mut c = (share * n as f64).round() as usize;
+        if n >= 20 {
+            c = c.max(1);
+        }
+        v.extend(std::iter::repeat_n(k, c));
+    }
+    v.truncate(n);
+    v.resize(n, Kind::Healthy);
+    let mut rng = SmallRng::seed_from_u64(stream_seed(seed, 0x41D6));
+    v.shuffle(&mut rng);
+    v
+}
+
+/// Hard profile: area codes across the US time zones (Eastern, Central, Mountain,
+/// Arizona, Pacific).
+pub(crate) const HARD_AREAS: [u16; 24] = [
+    212, 646, 917, 617, 404, 305, 704, // Eastern
+    312, 512, 737, 214, 713, 615, // Central
+    303, 720, 801, // Mountain
+    602, 480, // Arizona (no DST)
+    415, 510, 628, 206, 213, 650, // Pacific
+];
+
+/// Hard profile: `n` distinct caller numbers across `HARD_AREAS`.
+pub(crate) fn hard_caller_numbers(seed: u64, n: usize) -> Vec<String> {
+    let mut rng = SmallRng::seed_from_u64(stream_seed(seed, 0x4E56));
+    let mut seen = HashSet::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let area = HARD_AREAS[rng.random_range(0..HARD_AREAS.len())];
         let ex = exchange(&mut rng);
         let sub: u16 = rng.random_range(0..10_000);
         if seen.insert((area, ex, sub)) {

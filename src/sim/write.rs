@@ -55,31 +55,60 @@ pub(crate) fn opt_num(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Writes `number,kind,bad,first_spam,first_burst,degrade_start` (times RFC 3339 with ms, or empty).
+/// Writes `number,kind,bad,first_spam,first_burst,degrade_start,trouble_start,provider,
+/// first_call,rest_start,rest_end,slide_visible,planted_bursts` (times RFC 3339 with ms, or
+/// empty; `provider` empty in the easy profile; `planted_bursts` as `start/end/calls`
+/// items separated by `;`).
 pub fn write_truth_csv(fleet: &Fleet, path: &Path) -> io::Result<()> {
     let mut w = create(path)?;
-    writeln!(w, "number,kind,bad,first_spam,first_burst,degrade_start")?;
+    writeln!(
+        w,
+        "number,kind,bad,first_spam,first_burst,degrade_start,trouble_start,provider,\
+         first_call,rest_start,rest_end,slide_visible,planted_bursts"
+    )?;
     for t in &fleet.truths {
+        let bursts: Vec<String> = t
+            .planted_bursts
+            .iter()
+            .map(|b| format!("{}/{}/{}", iso(b.start_ms), iso(b.end_ms), b.calls))
+            .collect();
         writeln!(
             w,
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             t.number,
             t.kind.as_str(),
             t.bad,
             opt_iso(t.first_spam_ms),
             opt_iso(t.first_burst_ms),
-            opt_iso(t.degrade_start_ms)
+            opt_iso(t.degrade_start_ms),
+            opt_iso(t.trouble_start_ms),
+            t.provider.map(|p| p.to_string()).unwrap_or_default(),
+            opt_iso(t.first_call_ms),
+            opt_iso(t.rest_ms.map(|r| r.0)),
+            opt_iso(t.rest_ms.map(|r| r.1)),
+            opt_iso(t.slide_visible_ms),
+            bursts.join(";")
         )?;
     }
     w.flush()
 }
 
-/// Writes `kind,start,end` (RFC 3339 with ms).
+/// Writes `kind,start,end,provider` (RFC 3339 with ms): the fleet-wide confounders
+/// (`provider` empty), then the hard profile's one-provider outage (`provider_dial_failed`).
 pub fn write_confounders_csv(fleet: &Fleet, path: &Path) -> io::Result<()> {
     let mut w = create(path)?;
-    writeln!(w, "kind,start,end")?;
+    writeln!(w, "kind,start,end,provider")?;
     for c in &fleet.confounders {
-        writeln!(w, "{},{},{}", c.kind, iso(c.start_ms), iso(c.end_ms))?;
+        writeln!(w, "{},{},{},", c.kind, iso(c.start_ms), iso(c.end_ms))?;
+    }
+    if let Some(o) = &fleet.provider_outage {
+        writeln!(
+            w,
+            "provider_dial_failed,{},{},{}",
+            iso(o.start_ms),
+            iso(o.end_ms),
+            o.provider
+        )?;
     }
     w.flush()
 }
@@ -186,7 +215,7 @@ pub fn write_fleet(p: &SimParams, dir: &Path, ndjson_only: bool) -> io::Result<W
     });
     files.push(FileCount {
         file: "confounders.csv".into(),
-        records: fleet.confounders.len() as u64,
+        records: (fleet.confounders.len() + usize::from(fleet.provider_outage.is_some())) as u64,
     });
     Ok(WriteSummary {
         files,

@@ -130,9 +130,9 @@ fn write_fleet_produces_every_shape() {
             .is_array()
     );
     let truth = read("truth.csv");
-    assert!(truth.starts_with("number,kind,bad,first_spam,first_burst,degrade_start\n"));
+    assert!(truth.starts_with("number,kind,bad,first_spam,first_burst,degrade_start,"));
     assert_eq!(truth.lines().count(), 21);
-    assert!(read("confounders.csv").starts_with("kind,start,end\n"));
+    assert!(read("confounders.csv").starts_with("kind,start,end,provider\n"));
 }
 
 #[test]

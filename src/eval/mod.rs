@@ -2,7 +2,13 @@
 //! store and scoring (`evaluate_fleets`), and measures the verdicts against the ground
 //! truth at a mid-window cut and at the end, night by night from the mid-window cut to the
 //! end (open loop: every call is loaded, each night scores only what came before it), plus
-//! early warning on burst numbers.
+//! early warning on burst numbers. With `figures` (always for the hard profile) it also
+//! computes the issue-15 figures (`figures`): numhealth's and a plain baseline's
+//! (`baseline`) top-k precision, a 6-hourly sweep, burst recall, lead time and the
+//! one-provider outage.
+
+pub mod baseline;
+pub mod figures;
 
 use std::collections::HashMap;
 
@@ -14,10 +20,13 @@ use crate::health::rollup::HOUR_MS;
 use crate::health::score::assess;
 use crate::health::score_config::ScoreConfig;
 use crate::model::{Item, Locator};
-use crate::sim::{Fleet, Kind, SimParams, Truth, generate};
+use crate::sim::{Fleet, Kind, Profile, SimParams, Truth, generate};
+
 use crate::store::assess::assess_all;
 use crate::store::{LoadSettings, Store};
 use crate::time::rfc3339;
+use baseline::Calls;
+use figures::Figures;
 
 /// How the tool did at one cut.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -38,19 +47,38 @@ pub struct CutReport {
     pub recovered_numbers: usize,
 }
 
-/// Whether the planted trouble of `t` had begun before `cut_ms`.
+/// Whether `t` is a positive at `cut_ms`: a number that should rank among the riskiest.
+///
+/// - AlreadyFlagged: always (once it has called, in the hard profile).
+/// - BurstThenDegrade: once its first burst is before the cut.
+/// - SlowDegrader: once its slide has been visible for a day (hard: its excess failure
+///   share reached `sim::SLIDE_VISIBLE`, `Truth::slide_visible_ms`; easy: a day after the
+///   slide began), or once it has been labelled.
+/// - SmallBurst (hard): while one of its planted bursts lies in the 7 days before the cut.
+/// - RestedRecovered (hard): from its first call until it calls again after its rest (a
+///   recovered number that has called cleanly after its rest is not positive); in the easy
+///   profile never (its figures predate this rule).
+/// - Calm kinds: never.
 pub fn is_positive_at(t: &Truth, cut_ms: i64) -> bool {
-    if !t.bad {
-        return false;
-    }
+    let called = t.first_call_ms.is_none_or(|f| f < cut_ms);
     match t.kind {
-        Kind::AlreadyFlagged => true,
+        Kind::AlreadyFlagged => called,
         Kind::BurstThenDegrade => t.first_burst_ms.is_some_and(|b| b < cut_ms),
         Kind::SlowDegrader => {
+            let visible = t.slide_visible_ms.or(t.degrade_start_ms);
             // Give the slide a day to show before expecting the tool to see it.
-            t.degrade_start_ms.is_some_and(|d| d + 86_400_000 < cut_ms)
+            visible.is_some_and(|d| d + 86_400_000 < cut_ms)
                 || t.first_spam_ms.is_some_and(|s| s < cut_ms)
         }
+        Kind::SmallBurst => t
+            .planted_bursts
+            .iter()
+            .any(|b| b.start_ms < cut_ms && b.start_ms >= cut_ms - 7 * 86_400_000),
+        Kind::RestedRecovered => match (t.provider, t.rest_ms) {
+            (Some(_), Some((_, back))) => called && cut_ms <= back,
+            (Some(_), None) => called,
+            (None, _) => false,
+        },
         _ => false,
     }
 }
@@ -59,7 +87,7 @@ fn acted_on(a: &Assessment) -> bool {
     matches!(a.action, Action::Throttle | Action::Rest | Action::Retire)
 }
 
-fn removed(a: &Assessment) -> bool {
+pub(crate) fn removed(a: &Assessment) -> bool {
     matches!(a.action, Action::Rest | Action::Retire)
 }
 
@@ -91,7 +119,7 @@ pub fn score_cut(as_of: String, cut_ms: i64, truths: &[Truth], ranked: &[Assessm
             r.positives_acted_on += 1;
         }
         match t.kind {
-            Kind::Healthy | Kind::LowVolume | Kind::InboundOnly => {
+            k if k.is_calm() => {
                 r.healthy_rested_or_retired += usize::from(removed(a));
                 r.healthy_throttled += usize::from(a.action == Action::Throttle);
             }
@@ -125,6 +153,9 @@ pub struct SeedReport {
     pub end: CutReport,
     pub nightly: Nightly,
     pub early_warning: EarlyWarning,
+    /// The issue-15 figures (hard profile, or `--figures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figures: Option<Figures>,
 }
 
 /// The cuts at each UTC midnight after the mid-window cut, up to the end.
@@ -152,15 +183,16 @@ pub struct Nightly {
 }
 
 /// Evaluates each fleet in turn, each in its own temporary database loaded with
-/// `settings` and scored with `cfg`.
+/// `settings` and scored with `cfg`; with `figures` (or a hard fleet) also the figures.
 pub fn evaluate_fleets(
     fleets: &[SimParams],
     settings: &LoadSettings,
     cfg: &ScoreConfig,
+    figures: bool,
 ) -> Result<Vec<SeedReport>> {
     fleets
         .iter()
-        .map(|p| evaluate_fleet(p, settings, cfg))
+        .map(|p| evaluate_fleet(p, settings, cfg, figures))
         .collect()
 }
 
@@ -170,11 +202,14 @@ pub fn evaluate_fleet(
     p: &SimParams,
     settings: &LoadSettings,
     cfg: &ScoreConfig,
+    figures: bool,
 ) -> Result<SeedReport> {
     let dir = tempfile::tempdir()
         .map_err(|e| Error::Other(format!("cannot create a temporary directory: {e}")))?;
     let mut store = Store::open_rw(&dir.path().join("eval.db"), false)?;
-    let (fleet, calls) = load_fleet(&mut store, p, settings)?;
+    let figures = figures || p.profile == Profile::Hard;
+    let mut recorded = figures.then(Calls::default);
+    let (fleet, calls) = load_fleet(&mut store, p, settings, recorded.as_mut())?;
     let span = fleet.window_end_ms - fleet.window_start_ms;
     let mid_ms = (fleet.window_start_ms + span * 6 / 10).div_euclid(HOUR_MS) * HOUR_MS;
     let cut = |at_ms: i64| -> Result<CutReport> {
@@ -192,6 +227,10 @@ pub fn evaluate_fleet(
         end: cut(fleet.window_end_ms)?,
         nightly: nightly(&store, &fleet, mid_ms, cfg)?,
         early_warning: early_warning(&store, &fleet.truths, cfg)?,
+        figures: match &recorded {
+            Some(c) => Some(figures::figures(&store, &fleet, c, cfg, mid_ms)?),
+            None => None,
+        },
     })
 }
 
@@ -248,7 +287,12 @@ fn nightly(store: &Store, fleet: &Fleet, mid_ms: i64, cfg: &ScoreConfig) -> Resu
 }
 
 /// Generates the fleet into `store` as one ingest run; returns it and the calls loaded.
-fn load_fleet(store: &mut Store, p: &SimParams, settings: &LoadSettings) -> Result<(Fleet, u64)> {
+fn load_fleet(
+    store: &mut Store,
+    p: &SimParams,
+    settings: &LoadSettings,
+    mut record: Option<&mut Calls>,
+) -> Result<(Fleet, u64)> {
     let run_id = store.begin_run("ingest", crate::time::now_ms())?;
     let mut calls = 0u64;
     let mut load = store.begin_file(run_id, 1, "simulated fleet", settings)?;
@@ -259,6 +303,9 @@ fn load_fleet(store: &mut Store, p: &SimParams, settings: &LoadSettings) -> Resu
         }
         if let Some(rec) = c.to_record() {
             calls += 1;
+            if let Some(r) = record.as_deref_mut() {
+                r.add(&rec);
+            }
             let at = Locator {
                 line: None,
                 record: calls,
@@ -318,6 +365,7 @@ mod tests {
             first_spam_ms: None,
             first_burst_ms: Some(0),
             degrade_start_ms: None,
+            ..Truth::default()
         }
     }
 
@@ -355,5 +403,71 @@ mod tests {
         assert_eq!(r.precision_at_k, 0.5);
         assert_eq!(r.positives_acted_on, 2);
         assert_eq!(r.healthy_rested_or_retired, 1);
+    }
+
+    #[test]
+    fn positives_of_the_hard_kinds() {
+        use crate::sim::PlantedBurst;
+        let day = 86_400_000;
+        let base = |kind| Truth {
+            number: "n".into(),
+            kind,
+            provider: Some(1),
+            first_call_ms: Some(0),
+            ..Truth::default()
+        };
+        // A small-burst number is positive for 7 days after each burst.
+        let sb = Truth {
+            planted_bursts: vec![PlantedBurst {
+                start_ms: 10 * day,
+                end_ms: 10 * day + 1,
+                calls: 12,
+            }],
+            ..base(Kind::SmallBurst)
+        };
+        assert!(!is_positive_at(&sb, 10 * day));
+        assert!(is_positive_at(&sb, 12 * day));
+        assert!(!is_positive_at(&sb, 18 * day));
+        // A slide once visible for a day, or once labelled.
+        let slide = Truth {
+            degrade_start_ms: Some(5 * day),
+            slide_visible_ms: Some(9 * day),
+            ..base(Kind::SlowDegrader)
+        };
+        assert!(!is_positive_at(&slide, 9 * day));
+        assert!(is_positive_at(&slide, 10 * day + 1));
+        let labelled = Truth {
+            first_spam_ms: Some(7 * day),
+            ..slide.clone()
+        };
+        assert!(is_positive_at(&labelled, 8 * day));
+        // A recovered number until it calls again after its rest.
+        let rr = Truth {
+            rest_ms: Some((3 * day, 15 * day)),
+            ..base(Kind::RestedRecovered)
+        };
+        assert!(is_positive_at(&rr, 2 * day));
+        assert!(is_positive_at(&rr, 15 * day));
+        assert!(!is_positive_at(&rr, 15 * day + 1));
+        // In the easy profile (no provider) the recovered number never is.
+        let easy_rr = Truth {
+            provider: None,
+            ..rr.clone()
+        };
+        assert!(!is_positive_at(&easy_rr, 2 * day));
+        for k in [
+            Kind::Heavy,
+            Kind::NewMidWindow,
+            Kind::WeekdayOnly,
+            Kind::Healthy,
+        ] {
+            assert!(!is_positive_at(&base(k), 20 * day));
+        }
+        // Already flagged numbers once they have called.
+        let af = Truth {
+            first_call_ms: Some(5 * day),
+            ..base(Kind::AlreadyFlagged)
+        };
+        assert!(!is_positive_at(&af, 4 * day) && is_positive_at(&af, 6 * day));
     }
 }
