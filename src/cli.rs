@@ -598,10 +598,10 @@ pub struct EvaluateArgs {
     /// Last simulated day (YYYY-MM-DD) [default: 2026-11-20]
     #[arg(long, value_name = "DATE")]
     pub end: Option<String>,
-    /// Fleet model: easy (the original) or hard; hard also reports the issue-15 figures
+    /// Fleet model: easy (the original) or hard; hard also reports the figures (sweep, bursts, lead time, outage, baseline; JSON becomes {"fleets": [...], "aggregate": {...}})
     #[arg(long, value_enum, default_value_t = SimProfile::Easy)]
     pub profile: SimProfile,
-    /// Also report the sweep, burst, lead-time, outage and baseline figures for an easy fleet
+    /// Also report the figures (as for --profile hard) for easy fleets
     #[arg(long)]
     pub figures: bool,
     /// Output: a table for people, CSV or JSON for scripts

@@ -51,6 +51,9 @@ pub struct TopK {
     pub positives: usize,
     pub precision_numhealth: f64,
     pub precision_baseline: f64,
+    /// numhealth's top-k by kind: the non-positives in it, and the positives left out.
+    pub numhealth_false_by_kind: BTreeMap<String, usize>,
+    pub numhealth_missed_by_kind: BTreeMap<String, usize>,
 }
 
 /// The 6-hourly sweep over the whole window.
@@ -235,7 +238,7 @@ pub fn figures(
     let top_k = |at: i64, ranked: &[Assessment]| -> TopK {
         let k = truths.iter().filter(|t| is_positive_at(t, at)).count();
         let base = calls.rank(at);
-        TopK {
+        let mut r = TopK {
             as_of: rfc3339(at),
             positives: k,
             precision_numhealth: precision_at_k(ranked.iter().map(|a| a.number.as_str()), k, |n| {
@@ -244,7 +247,20 @@ pub fn figures(
             precision_baseline: precision_at_k(base.iter().map(|b| b.0.as_str()), k, |n| {
                 positive_at(n, at)
             }),
+            ..TopK::default()
+        };
+        let top: std::collections::HashSet<&str> =
+            ranked.iter().take(k).map(|a| a.number.as_str()).collect();
+        for t in truths {
+            let (pos, inside) = (is_positive_at(t, at), top.contains(t.number.as_str()));
+            let kind = t.kind.as_str().to_string();
+            if inside && !pos {
+                *r.numhealth_false_by_kind.entry(kind).or_default() += 1;
+            } else if pos && !inside {
+                *r.numhealth_missed_by_kind.entry(kind).or_default() += 1;
+            }
         }
+        r
     };
     let mut out = Figures {
         profile: fleet.profile.as_str().to_string(),
