@@ -8,7 +8,7 @@ use crate::health::recovery::Recovery;
 use crate::health::rollup::HOUR_MS;
 use crate::health::score_config::ScoreConfig;
 use crate::health::stats::{
-    cusum_upper, ewma, excess_beyond_noise, poisson_lower_p, poisson_upper_p, rate_lower_bound,
+    binomial_upper_p, cusum_upper, ewma, excess_beyond_noise, poisson_upper_p, rate_lower_bound,
     rate_upper_bound, saturate,
 };
 use crate::health::window::{Day, Gathered, Window, ratio};
@@ -338,12 +338,26 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
         );
         saturate(-p.max(1e-300).log10() - lo, hi - lo)
     };
+    // The exact conditional test of two Poisson rates: of all the failures (answers) in
+    // the lookback, the stretch's share is binomial with the stretch's share of what the
+    // fleet's rates predict, if the number's rate relative to the fleet did not change. The
+    // past's own uncertainty is in the test, so one quiet day is no baseline.
+    let tail = |part_n: f64, before_n: f64, part_e: f64, before_e: f64, down: bool| {
+        let q = ratio(part_e, part_e + before_e);
+        let n = (part_n + before_n).round().max(0.0) as u64;
+        let k = part_n.round().max(0.0) as u64;
+        if down {
+            1.0 - binomial_upper_p(k + 1, n, q)
+        } else {
+            binomial_upper_p(k, n, q)
+        }
+    };
     let mut out = Vec::new();
-    // Failures: a prior of 2 failures at the fleet's rate keeps a spotless past finite.
+    // Failures: the rate shown as usual has a prior of 2 failures at the fleet's rate.
     let base = (before.fail + 2.0) / (before.exp_fail + 2.0);
     let expected = part.exp_fail * base;
     if part.fail >= cfg.slide_ratio * expected {
-        let p = poisson_upper_p(part.fail.max(0.0) as u64, expected);
+        let p = tail(part.fail, before.fail, part.exp_fail, before.exp_fail, false);
         out.push(OwnSlide {
             value: scale(p),
             p,
@@ -358,7 +372,7 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
         let base = (before.human + 2.0) / (before.exp_human + 2.0);
         let expected = part.exp_human * base;
         if part.human * cfg.slide_ratio <= expected {
-            let p = poisson_lower_p(part.human.max(0.0) as u64, expected);
+            let p = tail(part.human, before.human, part.exp_human, before.exp_human, true);
             out.push(OwnSlide {
                 value: scale(p),
                 p,
@@ -501,7 +515,10 @@ fn engagement_risks(w: &Window, cfg: &ScoreConfig, fleet_humans: bool) -> [f64; 
     let f = w.fleet_answer_rate();
     if w.judged > 0.0 && f > 0.0 {
         let hi = rate_upper_bound(w.human, w.judged, f, cfg.prior_strength, cfg.confidence);
-        r[0] = saturate(1.0 - hi / f, 1.0 - cfg.answer_ratio_critical);
+        r[0] = saturate(
+            cfg.answer_ratio_start - hi / f,
+            cfg.answer_ratio_start - cfg.answer_ratio_critical,
+        );
     }
     if fleet_humans && w.human > 0.0 {
         let fs = ratio(w.exp_short_human, w.human);

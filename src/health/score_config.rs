@@ -57,7 +57,7 @@ pub struct ScoreConfig {
     pub outage_rate: f64,
     /// A partial outage (one telephony provider's numbers failing at once; records name no
     /// provider): an hour where the rest of the fleet's reputation failures reach this
-    /// multiple of their usual share over the number's hours in the lookback, at least
+    /// multiple of the whole fleet's usual share over the lookback, at least
     /// `outage_floor` of its calls, and are that improbable (Poisson tail below
     /// `outage_p_value`) is set aside too. Default 2.5.
     pub outage_ratio: f64,
@@ -139,15 +139,19 @@ pub struct ScoreConfig {
     pub trend_full: f64,
 
     // --- bursts ---
-    /// Half-life of a burst's weight, hours. Default 72: three bursts yesterday weigh about
-    /// 2.4, one burst 25 days ago 0.003.
+    /// Half-life of a burst's weight, hours. Default 120 (5 days): a burst yesterday weighs
+    /// 0.87, one a week ago 0.38, one 25 days ago 0.03. (Bursts are judged against the
+    /// number's own pace, so each one is a real anomaly.)
     pub burst_half_life_hours: f64,
-    /// Decayed burst count that makes the bursts component 100. Default 2.
+    /// Decayed burst count that makes the bursts component 100. Default 1.
     pub bursts_full: f64,
 
     // --- engagement ---
-    /// Answer rate (upper bound) at this fraction of the fleet's makes the answer part 100.
-    /// Default 0.5 (reference: a label cuts answer rate 50-70%).
+    /// Answer rates vary by number and list, so the answer part against the fleet counts
+    /// only below this fraction of the fleet's rate (upper bound)... Default 0.6.
+    pub answer_ratio_start: f64,
+    /// ...and is 100 at this fraction. Default 0.25 (reference: a label cuts answer rate
+    /// 50-70%). A fall against the number's own past is measured separately.
     pub answer_ratio_critical: f64,
     /// Short human answers (lower bound) this far above the fleet's share make the short
     /// part 100. Default 0.30.
@@ -184,6 +188,10 @@ pub struct ScoreConfig {
     pub elevated_at: f64,
     /// Score from which the level is `high`. Default 50.
     pub high_at: f64,
+    /// Reputation score (flags, failures, trend, engagement) from which a number is
+    /// throttled even below `high`: an early warning of a slide. Default 30 (above the 99.5th
+    /// percentile of calm numbers' reputation on the simulated hard fleets).
+    pub throttle_reputation_at: f64,
     /// Score from which the level is `critical`. Default 75.
     pub critical_at: f64,
 
@@ -262,9 +270,10 @@ impl Default for ScoreConfig {
             cusum_slack: 0.01,
             cusum_threshold: 0.10,
             trend_full: 0.30,
-            burst_half_life_hours: 72.0,
-            bursts_full: 2.0,
-            answer_ratio_critical: 0.5,
+            burst_half_life_hours: 120.0,
+            bursts_full: 1.0,
+            answer_ratio_start: 0.6,
+            answer_ratio_critical: 0.25,
             short_excess_full: 0.30,
             talk_ratio_critical: 0.5,
             talk_full_answers: 50,
@@ -279,6 +288,7 @@ impl Default for ScoreConfig {
             elevated_at: 25.0,
             high_at: 50.0,
             critical_at: 75.0,
+            throttle_reputation_at: 30.0,
             rest_days: 30,
             severe_rest_days: 90,
             severe_score: 95.0,
@@ -373,10 +383,17 @@ impl ScoreConfig {
             ("weight_bursts", self.weight_bursts),
             ("weight_engagement", self.weight_engagement),
             ("weight_pacing", self.weight_pacing),
+            ("answer_ratio_start", self.answer_ratio_start),
             ("answer_ratio_critical", self.answer_ratio_critical),
             ("talk_ratio_critical", self.talk_ratio_critical),
         ] {
             within(name, v, 0.0, 1.0)?;
+        }
+        if self.answer_ratio_start <= self.answer_ratio_critical {
+            return Err(format!(
+                "score.answer_ratio_start = {} must be above score.answer_ratio_critical = {}",
+                self.answer_ratio_start, self.answer_ratio_critical
+            ));
         }
         within("confidence", self.confidence, 0.5, 0.9999)?;
         within("prior_strength", self.prior_strength, POS, 10_000.0)?;
@@ -424,6 +441,7 @@ impl ScoreConfig {
         within("elevated_at", self.elevated_at, POS, 100.0)?;
         within("high_at", self.high_at, self.elevated_at + POS, 100.0)?;
         within("critical_at", self.critical_at, self.high_at + POS, 100.0)?;
+        within("throttle_reputation_at", self.throttle_reputation_at, 0.0, 100.0)?;
         within("severe_score", self.severe_score, self.critical_at, 100.0)?;
         Ok(())
     }

@@ -211,7 +211,11 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
             ),
         ));
         v.rest_until = Some(until);
-    } else if f.bursts_recent > 0 || f.over_pace || f.score >= cfg.high_at {
+    } else if f.bursts_recent > 0
+        || f.over_pace
+        || f.score >= cfg.high_at
+        || f.reputation >= cfg.throttle_reputation_at
+    {
         v.action = Action::Throttle;
         let mut recent = Vec::new();
         if f.bursts_recent > 0 {
@@ -227,7 +231,7 @@ pub fn decide(f: &Facts, cfg: &ScoreConfig) -> Verdict {
         }
         v.rest_cause = Some(if f.bursts_recent > 0 {
             RestCause::Bursts
-        } else if f.over_pace && f.reputation < cfg.high_at {
+        } else if f.over_pace && f.reputation < cfg.throttle_reputation_at {
             RestCause::Pacing
         } else {
             RestCause::Score
