@@ -356,8 +356,14 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
     // Failures: the rate shown as usual has a prior of 2 failures at the fleet's rate.
     let base = (before.fail + 2.0) / (before.exp_fail + 2.0);
     let expected = part.exp_fail * base;
-    if part.fail >= cfg.slide_ratio * expected {
-        let p = tail(part.fail, before.fail, part.exp_fail, before.exp_fail, false);
+    if part.fail >= cfg.own_slide_ratio * expected {
+        let p = tail(
+            part.fail,
+            before.fail,
+            part.exp_fail,
+            before.exp_fail,
+            false,
+        );
         out.push(OwnSlide {
             value: scale(p),
             p,
@@ -371,8 +377,14 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
     if before.exp_human > 0.0 && part.exp_human > 0.0 {
         let base = (before.human + 2.0) / (before.exp_human + 2.0);
         let expected = part.exp_human * base;
-        if part.human * cfg.slide_ratio <= expected {
-            let p = tail(part.human, before.human, part.exp_human, before.exp_human, true);
+        if part.human * cfg.own_slide_ratio <= expected {
+            let p = tail(
+                part.human,
+                before.human,
+                part.exp_human,
+                before.exp_human,
+                true,
+            );
             out.push(OwnSlide {
                 value: scale(p),
                 p,

@@ -108,12 +108,14 @@ pub struct ScoreConfig {
     /// A reputation slide: the week's failures this improbable at the fleet's rates in the
     /// same hours (Poisson upper tail)... Default 0.001.
     pub slide_p_value: f64,
-    /// ...and at least this multiple of the fleet's rate. Default 1.5.
+    /// ...and at least this multiple of the fleet's rate. Default 2.
     pub slide_ratio: f64,
-    /// ...make the failures component at least this (before the recovery factor), so a
-    /// significant slide ranks above any clean number that only breaks a pacing limit
-    /// (whose score is at most `100 * weight_pacing`). Default 45.
+    /// ...make the failures component at least this (before the recovery factor): a rank
+    /// above numbers without reputation evidence, short of a throttle. Default 25.
     pub slide_floor: f64,
+    /// An own-past slide needs the stretch's failures at least this multiple of what the
+    /// number's past predicts (answers at most 1 / this). Default 1.5.
+    pub own_slide_ratio: f64,
     /// A slide against the number's own past: its failure (or answer) rate in the recent
     /// window or the week, measured against the fleet's in the same hours, beside the same
     /// measure over the rest of its lookback. Both stretches need this many calls with an
@@ -260,8 +262,9 @@ impl Default for ScoreConfig {
             recovery_clean_days: 3,
             failure_excess_full: 0.10,
             slide_p_value: 0.001,
-            slide_ratio: 1.5,
-            slide_floor: 45.0,
+            slide_ratio: 2.0,
+            slide_floor: 25.0,
+            own_slide_ratio: 1.5,
             slide_min_calls: 40,
             slide_p_start: 0.001,
             slide_p_full: 1e-8,
@@ -423,6 +426,7 @@ impl ScoreConfig {
         within("failure_excess_full", self.failure_excess_full, POS, 1.0)?;
         within("slide_p_value", self.slide_p_value, POS, 0.5)?;
         within("slide_ratio", self.slide_ratio, 1.0, 100.0)?;
+        within("own_slide_ratio", self.own_slide_ratio, 1.0, 100.0)?;
         within("slide_floor", self.slide_floor, 0.0, 100.0)?;
         within("slide_p_start", self.slide_p_start, POS, 0.5)?;
         within("slide_p_full", self.slide_p_full, 0.0, self.slide_p_start)?;
@@ -441,7 +445,12 @@ impl ScoreConfig {
         within("elevated_at", self.elevated_at, POS, 100.0)?;
         within("high_at", self.high_at, self.elevated_at + POS, 100.0)?;
         within("critical_at", self.critical_at, self.high_at + POS, 100.0)?;
-        within("throttle_reputation_at", self.throttle_reputation_at, 0.0, 100.0)?;
+        within(
+            "throttle_reputation_at",
+            self.throttle_reputation_at,
+            0.0,
+            100.0,
+        )?;
         within("severe_score", self.severe_score, self.critical_at, 100.0)?;
         Ok(())
     }
