@@ -285,6 +285,84 @@ fn fleet_wide_failure_hour_flags_nobody_but_a_lone_one_does() {
 }
 
 #[test]
+fn one_providers_outage_flags_none_of_its_numbers() {
+    // A quarter of the fleet (one telephony provider's numbers) fails every call for three
+    // hours yesterday, 15:20 to 18:20 (not on the hour); the records name no provider.
+    let (from, to) = ((AS_OF_DAY - 1) * DAY + 15, (AS_OF_DAY - 1) * DAY + 18);
+    let hit = |mut hours: Vec<(i64, HourCounts)>| {
+        for (h, c) in &mut hours {
+            if (from..=to).contains(h) {
+                let n = if *h == from {
+                    c.attempts * 2 / 3
+                } else if *h == to {
+                    c.attempts / 3
+                } else {
+                    c.attempts
+                };
+                let keep = c.attempts - n;
+                *c = HourCounts {
+                    attempts: c.attempts,
+                    dial_failed: n,
+                    no_answer: keep,
+                    short_calls: c.attempts,
+                    ..HourCounts::default()
+                };
+            }
+        }
+        hours
+    };
+    let p: Vec<NumberHistory> = peers()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 4 == 0 {
+                NumberHistory {
+                    hours: hit(p.hours),
+                    ..p
+                }
+            } else {
+                p
+            }
+        })
+        .collect();
+    let fleet = fleet_of(p.iter());
+    for (i, n) in p.iter().enumerate() {
+        let a = checked(assess(n, &fleet, &ScoreConfig::default(), AS_OF));
+        assert!(!a.is_warning(), "number {i}: {a:#?}");
+        assert!(a.score < 25.0, "number {i}: {a:#?}");
+        if i % 4 == 0 {
+            assert!(a.metrics.set_aside_hours >= 4, "number {i}: {a:#?}");
+        }
+    }
+    // The same hours failing on one number alone are its own failures.
+    let lone = number("+14155550199", hit(days(-30, 0, 80, |_| HEALTHY)));
+    let b = judge(&lone);
+    assert!(b.is_warning(), "{b:#?}");
+}
+
+#[test]
+fn a_naturally_low_answer_rate_is_no_slide() {
+    // Answered 8% of its calls for the whole month (its list, not a label), against a fleet
+    // answering 25%: kept. Falling from 25% to 8% in the last week is a slide.
+    let low = Mix {
+        human: 0.08,
+        ..HEALTHY
+    };
+    let a = judge(&number("+14155550198", days(-30, 0, 90, |_| low)));
+    assert!(a.action <= Action::Monitor, "{a:#?}");
+    assert!(a.components.engagement < 50.0, "{a:#?}");
+    let b = judge(&number(
+        "+14155550197",
+        days(-30, 0, 90, |d| if d >= -7 { low } else { HEALTHY }),
+    ));
+    assert!(
+        b.components.engagement > a.components.engagement + 30.0,
+        "{b:#?}"
+    );
+    assert!(has_reason(&b, "down from its usual"), "{b:#?}");
+}
+
+#[test]
 fn slow_degrader_is_caught_while_it_slides() {
     // 2% until a week ago, then 4, 6, 8, 10, 12, 14, 15%: never marked_as_spam.
     let rate = |d: i64| {
