@@ -339,9 +339,12 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
         saturate(-p.max(1e-300).log10() - lo, hi - lo)
     };
     // The exact conditional test of two Poisson rates: of all the failures (answers) in
-    // the lookback, the stretch's share is binomial with the stretch's share of what the
-    // fleet's rates predict, if the number's rate relative to the fleet did not change. The
-    // past's own uncertainty is in the test, so one quiet day is no baseline.
+    // the lookback, the stretch's share is binomial with the stretch's share of the calls
+    // (failures) or of what the fleet's rates predict (answers, which follow the hour and
+    // the day), if the number's rate did not change. The past's own uncertainty is in the
+    // test, so one quiet day is no baseline. Failures are not measured against the fleet
+    // here: a fleet average pulled up by its worst numbers would hide a healthy number's
+    // slide; outage hours are already set aside.
     let tail = |part_n: f64, before_n: f64, part_e: f64, before_e: f64, down: bool| {
         let q = ratio(part_e, part_e + before_e);
         let n = (part_n + before_n).round().max(0.0) as u64;
@@ -353,17 +356,10 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
         }
     };
     let mut out = Vec::new();
-    // Failures: the rate shown as usual has a prior of 2 failures at the fleet's rate.
-    let base = (before.fail + 2.0) / (before.exp_fail + 2.0);
-    let expected = part.exp_fail * base;
+    // Failures: half a failure keeps a spotless past finite.
+    let expected = part.judged * (before.fail + 0.5) / before.judged;
     if part.fail >= cfg.own_slide_ratio * expected {
-        let p = tail(
-            part.fail,
-            before.fail,
-            part.exp_fail,
-            before.exp_fail,
-            false,
-        );
+        let p = tail(part.fail, before.fail, part.judged, before.judged, false);
         out.push(OwnSlide {
             value: scale(p),
             p,

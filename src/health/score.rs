@@ -50,7 +50,7 @@ pub fn assess(
     // evidence beside it (fully from `elevated_at`), so a clean number that only breaks a
     // limit stays at the bottom (its caps throttle it) while one that breaks it and slides
     // ranks higher. Bursts raise the score on their own.
-    let pacing_share = (noisy_or(&reputation_parts) / cfg.elevated_at.max(1.0)).min(1.0);
+    let pacing_share = (noisy_or(&reputation_parts) / cfg.elevated_at.max(1.0)).clamp(0.5, 1.0);
     let mut all_parts = reputation_parts.to_vec();
     all_parts.extend([
         (cfg.weight_bursts, bursts.value),
