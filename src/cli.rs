@@ -645,8 +645,8 @@ A warning is a throttle, rest or retire for a spam-mark, failure or burst reason
   warned_before_flag      of them, warned within --horizon before that mark
   lead_days_median        median days between the first such warning and the mark
   warned_1d_share         share of the flagged warned at least a day ahead
-  false_alarms            numbers rested or retired with no spam mark in the week
-                          before or the --horizon after, whose calls over that
+  false_alarms            numbers rested or retired with no spam mark in the rest
+                          period before or the --horizon after, whose calls over that
                           --horizon failed not significantly more than the fleet's
   warned_unflagged_share  share of the numbers never flagged that were warned
 

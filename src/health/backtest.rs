@@ -20,7 +20,7 @@
 //!   full horizon of steps before it;
 //! - a *false alarm* is a number rested or retired at a step `t` in `[since, until]` whose
 //!   horizon after it is covered by the data (`t + horizon <= data_end`), with no flag in
-//!   `[t - week, t + horizon)` (week: `score.week_days`, the flags a rest counts), at least
+//!   `[t - rest, t + horizon)` (rest: `score.rest_days`, counted from the last flag), at least
 //!   `score.min_attempts` calls with an outcome in the horizon after `t`, and failures
 //!   (`dial_failed`, `user_declined`, `network_blocked`) there that the rest of the fleet's
 //!   failure rate in the same hours explains: one-sided Poisson p >= 1 - `score.confidence`;
@@ -307,7 +307,8 @@ pub fn replay_with(
 /// How `summarize` tells a false alarm.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AlarmRule {
-    /// Flags this long before a rest step explain it (`score.week_days`).
+    /// Flags this long before a rest step explain it (`score.rest_days`: a rest's date
+    /// counts from the last flag, so a rest continuing after flags is no false alarm).
     pub before_ms: i64,
     /// Calls with an outcome needed in the horizon after the step (`score.min_attempts`).
     pub min_calls: i64,
@@ -320,7 +321,7 @@ pub struct AlarmRule {
 impl AlarmRule {
     pub fn of(cfg: &ScoreConfig) -> AlarmRule {
         AlarmRule {
-            before_ms: cfg.week_days * DAY_MS,
+            before_ms: cfg.rest_days * DAY_MS,
             min_calls: cfg.min_attempts,
             alpha: 1.0 - cfg.confidence,
             lookback_ms: cfg.lookback_days * DAY_MS,

@@ -123,7 +123,7 @@ pub fn prose(b: &Backtest) -> Vec<String> {
         }
     }
     lines.push(format!(
-        "False alarms (rested or retired at a step with no spam mark in the week before it or the {horizon} after it, while its calls over those {horizon} failed not significantly more often than the fleet's): {}.",
+        "False alarms (rested or retired at a step with no spam mark in the rest period before it or the {horizon} after it, while its calls over those {horizon} failed not significantly more often than the fleet's): {}.",
         numbers(s.false_alarms)
     ));
     lines.push(if s.unflagged == 0 {

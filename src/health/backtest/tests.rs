@@ -212,7 +212,10 @@ fn a_rest_is_a_false_alarm_only_when_clean_calls_at_the_fleets_rate_followed() {
     };
     let cases = [
         (rested("+1clean", t, clean, &[]), true),
-        (rested("+1old_flag", t, clean, &[t - 8 * D]), true),
+        // A flag inside the rest period before the step explains the rest (its date
+        // counts from the flag); one from before that period does not.
+        (rested("+1rest_flag", t, clean, &[t - 8 * D]), false),
+        (rested("+1old_flag", t, clean, &[t - 31 * D]), true),
         (rested("+1flag_after", t, clean, &[t + 6 * D]), false),
         (rested("+1flag_before", t, clean, &[t - 2 * D]), false),
         (rested("+1flag_beyond", t, clean, &[t + 7 * D]), true),
