@@ -5,7 +5,6 @@
 //! transaction.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::health::assessment::Assessment;
@@ -16,6 +15,7 @@ use crate::pool::change::count_statuses;
 use crate::pool::{Change, Entry, Evidence, Plan, PoolConfig, Rules, Zones, evidence, plan};
 use crate::store::outbox::enqueue;
 use crate::store::pool::apply_plan;
+use crate::store::two_readers::Meeting;
 use crate::store::{HistoryScan, Store, end_hour_exclusive};
 use crate::time::rfc3339;
 
@@ -64,23 +64,8 @@ pub fn judge_all(
         descending,
     };
     let bursts = store.scan_bursts(&scan(false))?;
-    // The highest number the ascending reader took, the lowest the descending one took.
-    let claims: Mutex<(Option<String>, Option<String>)> = Mutex::new((None, None));
-    let claim = |number: &str, descending: bool| -> bool {
-        let Ok(mut c) = claims.lock() else {
-            return false;
-        };
-        let (up, down) = &mut *c;
-        let free = if descending {
-            up.as_deref().is_none_or(|u| number > u)
-        } else {
-            down.as_deref().is_none_or(|d| number < d)
-        };
-        if free {
-            *(if descending { down } else { up }) = Some(number.to_string());
-        }
-        free
-    };
+    let meeting = Meeting::default();
+    let claim = |number: &str, descending: bool| meeting.claim(number, descending);
     type Found = (Vec<Assessment>, Vec<(String, Evidence)>);
     let run = |s: &Store, descending: bool| -> Result<Found> {
         let (mut out, mut found) = (Vec::new(), Vec::new());

@@ -9,7 +9,6 @@
 //! second connection, meeting in the middle; each holds one number's history at a time.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use rusqlite::params;
 
@@ -24,6 +23,7 @@ use crate::model::HourCounts;
 use crate::store::Store;
 use crate::store::query::counts_at;
 use crate::store::raw_statement::RawStatement;
+use crate::store::two_readers::Meeting;
 use crate::time::rfc3339;
 
 /// The most steps one backtest replays (with the horizon's lead-up).
@@ -136,23 +136,8 @@ pub fn backtest(store: &Store, cfg: &ScoreConfig, req: &Request) -> Result<Backt
     let scan = scan_of(&plan, &steps, cfg);
     let fleet = store.fleet_hours(scan.from_hour, scan.end_hour)?;
     let bursts = store.replay_bursts(&scan)?;
-    // The highest number the ascending reader took, the lowest the descending one took.
-    let claims: Mutex<(Option<String>, Option<String>)> = Mutex::new((None, None));
-    let claim = |number: &str, descending: bool| -> bool {
-        let Ok(mut c) = claims.lock() else {
-            return false;
-        };
-        let (up, down) = &mut *c;
-        let free = if descending {
-            up.as_deref().is_none_or(|u| number > u)
-        } else {
-            down.as_deref().is_none_or(|d| number < d)
-        };
-        if free {
-            *(if descending { down } else { up }) = Some(number.to_string());
-        }
-        free
-    };
+    let meeting = Meeting::default();
+    let claim = |number: &str, descending: bool| meeting.claim(number, descending);
     let run = |s: &Store, descending: bool| -> Result<Vec<Track>> {
         let mut out = Vec::new();
         s.stream_replay(

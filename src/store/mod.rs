@@ -20,6 +20,7 @@ mod raw_statement;
 mod rollups;
 mod runs;
 pub mod story;
+mod two_readers;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
