@@ -27,9 +27,53 @@ pub struct NumberHistory {
 }
 
 /// The whole fleet's counters per hour over the lookback window (all numbers summed).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct FleetHours {
     pub hours: BTreeMap<i64, HourCounts>,
+    /// `usual_failure_share`'s answer for the range last asked (every number of a run asks
+    /// for the same one).
+    usual: std::sync::OnceLock<(i64, i64, f64)>,
+}
+
+/// Equal when the counters are (the cached share follows from them).
+impl PartialEq for FleetHours {
+    fn eq(&self, other: &FleetHours) -> bool {
+        self.hours == other.hours
+    }
+}
+
+impl FleetHours {
+    pub fn new(hours: BTreeMap<i64, HourCounts>) -> FleetHours {
+        FleetHours {
+            hours,
+            usual: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The whole fleet's reputation failures as a share of its judged calls over the hours
+    /// `from..=to`, computed once per range a run uses.
+    pub fn usual_failure_share(&self, from: i64, to: i64) -> f64 {
+        let compute = || {
+            let (rep, judged) = self
+                .hours
+                .range(from..=to)
+                .fold((0i64, 0i64), |(r, j), (_, c)| {
+                    (
+                        r + c.reputation_failures(),
+                        j + crate::health::window::judged(c),
+                    )
+                });
+            if judged > 0 {
+                rep as f64 / judged as f64
+            } else {
+                0.0
+            }
+        };
+        match self.usual.get_or_init(|| (from, to, compute())) {
+            &(f, t, share) if (f, t) == (from, to) => share,
+            _ => compute(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -161,5 +205,27 @@ impl Assessment {
             Action::Throttle => self.rest_cause != Some(RestCause::Pacing),
             Action::Keep | Action::Monitor => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usual_failure_share_is_of_the_range_asked_even_after_another() {
+        let hour = |attempts: i64, dial_failed: i64| HourCounts {
+            attempts,
+            dial_failed,
+            no_answer: attempts - dial_failed,
+            ..HourCounts::default()
+        };
+        let f = FleetHours::new(BTreeMap::from([(1, hour(10, 1)), (2, hour(10, 5))]));
+        assert_eq!(f.usual_failure_share(1, 2), 0.3);
+        // Another range is computed, not served from the first answer.
+        assert_eq!(f.usual_failure_share(2, 2), 0.5);
+        assert_eq!(f.usual_failure_share(1, 1), 0.1);
+        assert_eq!(f.usual_failure_share(1, 2), 0.3);
+        assert_eq!(f.usual_failure_share(5, 9), 0.0);
     }
 }

@@ -215,13 +215,7 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
     // it, improbably so, is a partial outage (one provider's numbers failing together), set
     // aside like a fleet-wide one. (The whole fleet's hours, not the number's own: a new
     // number's first hours may be the outage itself.)
-    let (fleet_rep, fleet_judged) = fleet
-        .hours
-        .range(start_hour..=as_of_hour)
-        .fold((0i64, 0i64), |(r, j), (_, c)| {
-            (r + c.reputation_failures(), j + judged(c))
-        });
-    let typical = ratio(fleet_rep as f64, fleet_judged as f64);
+    let typical = fleet.usual_failure_share(start_hour, as_of_hour);
     let outage = |r: &Rest| {
         let expected = typical * r.judged;
         r.reputation >= cfg.outage_rate * r.judged

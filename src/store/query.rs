@@ -213,7 +213,7 @@ impl Store {
             out.insert(q.column_int(0), counts_at(&q, 1));
             more = q.advance().map_err(|e| self.wrap(e))?;
         }
-        Ok(FleetHours { hours: out })
+        Ok(FleetHours::new(out))
     }
 
     /// Stored bursts, optionally of one number, whose start lies in `[since, until)`.
