@@ -286,6 +286,16 @@ fn nightly(store: &Store, fleet: &Fleet, mid_ms: i64, cfg: &ScoreConfig) -> Resu
     Ok(out)
 }
 
+/// Generates the fleet `p` into `store` as one ingest run; returns it and the calls loaded.
+/// (The evaluation's loader, for tests that need a simulated fleet in a store.)
+pub fn load_simulated(
+    store: &mut Store,
+    p: &SimParams,
+    settings: &LoadSettings,
+) -> Result<(Fleet, u64)> {
+    load_fleet(store, p, settings, None)
+}
+
 /// Generates the fleet into `store` as one ingest run; returns it and the calls loaded.
 fn load_fleet(
     store: &mut Store,

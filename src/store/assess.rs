@@ -311,8 +311,7 @@ pub fn sort_riskiest_first(v: &mut [Assessment]) {
 mod tests {
     use super::*;
     use crate::health::bursts::BurstConfig;
-    use crate::model::{Item, Locator};
-    use crate::sim::{SimParams, generate};
+    use crate::sim::SimParams;
     use crate::store::LoadSettings;
 
     /// The two readers meeting in the middle score every number exactly once, with the
@@ -335,20 +334,7 @@ mod tests {
             batch_size: 5000,
             max_pending_rollups: 10_000,
         };
-        let run = store.begin_run("ingest", 0).unwrap();
-        let mut load = store.begin_file(run, 1, "sim", &settings).unwrap();
-        let mut n = 0;
-        let fleet = generate(&p, &mut |c| {
-            if let Some(rec) = c.to_record() {
-                n += 1;
-                let at = Locator {
-                    line: None,
-                    record: n,
-                };
-                load.add(Item::Call(Box::new(rec), at)).unwrap();
-            }
-        });
-        load.finish("", 0, "sim").unwrap();
+        let (fleet, _) = crate::eval::load_simulated(&mut store, &p, &settings).unwrap();
         let cfg = ScoreConfig::default();
         let as_of = fleet.window_end_ms;
 

@@ -1,12 +1,12 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::eval::load_simulated;
 use crate::health::assessment::{Assessment, NumberHistory};
 use crate::health::backtest::history_at;
 use crate::health::bursts::BurstConfig;
 use crate::health::score::assess;
-use crate::model::{Item, Locator};
-use crate::sim::{Fleet, SimParams, generate};
+use crate::sim::{Fleet, SimParams};
 use crate::store::LoadSettings;
 use crate::store::assess::assess_all;
 
@@ -27,20 +27,7 @@ fn simulated(dir: &std::path::Path, numbers: usize, days: i64) -> (Store, Fleet)
         batch_size: 5000,
         max_pending_rollups: 10_000,
     };
-    let run = store.begin_run("ingest", 0).unwrap();
-    let mut load = store.begin_file(run, 1, "sim", &settings).unwrap();
-    let mut n = 0;
-    let fleet = generate(&p, &mut |c| {
-        if let Some(rec) = c.to_record() {
-            n += 1;
-            let at = Locator {
-                line: None,
-                record: n,
-            };
-            load.add(Item::Call(Box::new(rec), at)).unwrap();
-        }
-    });
-    load.finish("", 0, "sim").unwrap();
+    let (fleet, _) = load_simulated(&mut store, &p, &settings).unwrap();
     (store, fleet)
 }
 
