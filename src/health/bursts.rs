@@ -335,18 +335,30 @@ mod tests {
                 let profile = 1.0 + 0.2 * ((h as f64 / hours as f64) * std::f64::consts::TAU).sin();
                 let per_ms = per_day / hours as f64 * profile / HOUR_MS as f64;
                 let start = T0 + d * DAY_MS + (9 + h) * HOUR_MS;
-                let mut t = start as f64;
-                loop {
-                    let u: f64 = rng.random_range(f64::EPSILON..1.0);
-                    t += -u.ln() / per_ms;
-                    if t >= (start + HOUR_MS) as f64 {
-                        break;
-                    }
-                    out.push((t as i64, rng.random_bool(short_share)));
-                }
+                poisson_hour(rng, start, per_ms, short_share, &mut out);
             }
         }
         out
+    }
+
+    /// Calls at random (a Poisson process at `per_ms`) through the hour from `start`, each
+    /// short with probability `short_share`.
+    fn poisson_hour(
+        rng: &mut impl Rng,
+        start: i64,
+        per_ms: f64,
+        short_share: f64,
+        out: &mut Vec<(i64, bool)>,
+    ) {
+        let mut t = start as f64;
+        loop {
+            let u: f64 = rng.random_range(f64::EPSILON..1.0);
+            t += -u.ln() / per_ms;
+            if t >= (start + HOUR_MS) as f64 {
+                break;
+            }
+            out.push((t as i64, rng.random_bool(short_share)));
+        }
     }
 
     /// `n` short calls `gap_ms` apart from `at`.
@@ -729,15 +741,7 @@ mod tests {
                 1.0 + swing * ((h as f64 / hours as f64) * std::f64::consts::TAU + phase).sin();
             let per_ms = per_day / hours as f64 * profile / HOUR_MS as f64;
             let start = T0 + d * DAY_MS + (9 + h) * HOUR_MS;
-            let mut t = start as f64;
-            loop {
-                let u: f64 = rng.random_range(f64::EPSILON..1.0);
-                t += -u.ln() / per_ms;
-                if t >= (start + HOUR_MS) as f64 {
-                    break;
-                }
-                out.push((t as i64, rng.random_bool(short_share)));
-            }
+            poisson_hour(rng, start, per_ms, short_share, &mut out);
         }
         out
     }
