@@ -59,7 +59,7 @@ const DAY_MS: f64 = 24.0 * HOUR_MS as f64;
 
 /// Which window a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Span {
+enum Span {
     Recent,
     Week,
     Lookback,
@@ -314,15 +314,14 @@ pub fn failures(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -
 /// the stretch predicts, at the fleet's rates in the same hours (so a fleet-wide change is
 /// no slide and a number with a naturally low answer rate is measured against itself).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OwnSlide {
-    /// 0-1: 0 at `slide_p_start`, 1 at `slide_p_full` (log scale).
-    pub value: f64,
-    pub p: f64,
+struct OwnSlide {
+    /// 0-1: 0 at `slide_p_start`, 1 at `slide_p_full` (log scale of the tail probability).
+    value: f64,
     /// The rate in the stretch and the one its past predicts.
-    pub rate: f64,
-    pub predicted: f64,
-    pub span: Span,
-    pub answers: bool,
+    rate: f64,
+    predicted: f64,
+    span: Span,
+    answers: bool,
 }
 
 fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<OwnSlide> {
@@ -362,7 +361,6 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
         let p = tail(part.fail, before.fail, part.judged, before.judged, false);
         out.push(OwnSlide {
             value: scale(p),
-            p,
             rate: part.fail_rate(),
             predicted: ratio(expected, part.judged),
             span,
@@ -383,7 +381,6 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
             );
             out.push(OwnSlide {
                 value: scale(p),
-                p,
                 rate: part.answer_rate(),
                 predicted: ratio(expected, part.judged),
                 span,
@@ -396,7 +393,7 @@ fn own_slide(part: &Window, all: &Window, span: Span, cfg: &ScoreConfig) -> Vec<
 
 /// The strongest own-past slide of the recent window and the week, of failures
 /// (`answers` false) or of answers.
-pub fn strongest_own_slide(g: &Gathered, cfg: &ScoreConfig, answers: bool) -> Option<OwnSlide> {
+fn strongest_own_slide(g: &Gathered, cfg: &ScoreConfig, answers: bool) -> Option<OwnSlide> {
     let mut all = own_slide(&g.recent, &g.all, Span::Recent, cfg);
     all.extend(own_slide(&g.week, &g.all, Span::Week, cfg));
     all.into_iter()

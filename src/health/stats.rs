@@ -56,17 +56,6 @@ pub fn poisson_upper_p(observed: u64, expected: f64) -> f64 {
     }
 }
 
-/// P(X <= observed) for X ~ Poisson(expected): how surprising so few events are.
-pub fn poisson_lower_p(observed: u64, expected: f64) -> f64 {
-    if expected <= 0.0 || !expected.is_finite() {
-        return 1.0;
-    }
-    match Poisson::new(expected) {
-        Ok(d) => d.cdf(observed).clamp(0.0, 1.0),
-        Err(_) => 1.0,
-    }
-}
-
 /// How far `observed` events exceed `expected` beyond Poisson noise: `observed - expected -
 /// z * sqrt(expected)`, z the one-sided normal quantile at `confidence`; 0 when within noise.
 /// With nothing expected every event counts.
@@ -195,10 +184,6 @@ mod tests {
         assert!(close(poisson_upper_p(3, 2.0), 1.0 - 5.0 * e2, 1e-9));
         assert_eq!(poisson_upper_p(0, 2.0), 1.0);
         assert_eq!(poisson_upper_p(2, 0.0), 0.0);
-        // P(X <= 1 | 2) = e^-2 (1 + 2).
-        assert!(close(poisson_lower_p(1, 2.0), 3.0 * e2, 1e-9));
-        assert_eq!(poisson_lower_p(0, 0.0), 1.0);
-        assert!(poisson_lower_p(2, 30.0) < 1e-9);
         // 30 failures where 6 were due is far beyond chance.
         assert!(poisson_upper_p(30, 6.0) < 1e-6);
     }
