@@ -20,8 +20,11 @@
 //! - **Outage**: the hit provider's numbers at the sweep steps after the outage began up to
 //!   a day after it ended. A number counts as *flagged by the outage* when it is warned,
 //!   rested or retired at one of those steps although it would not be warned anyway: it was
-//!   not warned at the last step before the outage, and it is positive (its own planted
-//!   trouble, `super::is_positive_at`) neither at that step nor at the inspected ones.
+//!   not warned at the last step before the outage, it is positive (its own planted
+//!   trouble, `super::is_positive_at`) neither at that step nor at the inspected ones, and
+//!   its own planted trouble had not begun (`Truth::trouble_start_ms`) by the step it was
+//!   warned at: a slide still below the 8 points `is_positive_at` waits for is the number's
+//!   own, and warning on it early is detection, not the outage.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -388,7 +391,12 @@ pub fn figures(
                 let anyway = before.is_some_and(|b| {
                     is_positive_at(t, b) || v.iter().any(|(at, s)| *at == b && s.warned)
                 }) || covered.iter().any(|&s| is_positive_at(t, s));
-                !anyway && v.iter().any(|(at, _)| covered.contains(at))
+                // A number whose own planted trouble (a slide starting, a burst) had begun by
+                // the step it was warned at is warned for that, not for the outage.
+                let own_trouble = |at: i64| t.trouble_start_ms.is_some_and(|ts| ts < at);
+                !anyway
+                    && v.iter()
+                        .any(|(at, _)| covered.contains(at) && !own_trouble(*at))
             })
             .map(|t| t.number.clone())
             .collect();

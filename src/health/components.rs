@@ -119,8 +119,9 @@ pub struct FlagFacts {
 /// predicts for the number's calls (weighted alike) and beyond Poisson noise. A last flag
 /// from before the lookback keeps a trace of `flag_memory_weight`, fading to 0 at
 /// `flag_memory_days`. A recovered number (`health::recovery`: enough clean calls since its
-/// last flag) has the excess multiplied by its recovery factor. The weighted excess scales
-/// to 100 at `flags_full`.
+/// last flag) has the component multiplied by its recovery factor. The weighted excess
+/// scales to 100 at `flags_full`, before that factor (so one halving of it halves the part,
+/// however heavily the number was flagged before).
 pub fn flags(
     g: &Gathered,
     n: &NumberHistory,
@@ -128,8 +129,7 @@ pub fn flags(
     as_of_ms: i64,
     recovered: Option<&Recovery>,
 ) -> (Part, FlagFacts) {
-    let mut w = excess_beyond_noise(g.flags_decayed, g.flags_decayed_exp, cfg.confidence)
-        * recovered.map_or(1.0, |r| r.factor);
+    let mut w = excess_beyond_noise(g.flags_decayed, g.flags_decayed_exp, cfg.confidence);
     let last_ms = n
         .last_spam_ms
         .max(g.flag_hours.last().map(|f| f.0 * HOUR_MS));
@@ -236,7 +236,7 @@ pub fn flags(
                 && d.spam >= cfg.retire_spam_share * d.judged
         })
         .count() as i64;
-    let value = 100.0 * saturate(w, cfg.flags_full);
+    let value = 100.0 * saturate(w, cfg.flags_full) * recovered.map_or(1.0, |r| r.factor);
     (Part { value, reasons }, facts)
 }
 
@@ -476,8 +476,12 @@ pub fn trend(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
 pub fn bursts(n: &NumberHistory, cfg: &ScoreConfig, as_of_ms: i64) -> (Part, i64) {
     let (mut load, mut recent, mut max_short, mut max_min) = (0.0, 0, 0, 0);
     let recent_ms = cfg.recent_hours * HOUR_MS;
+    let memory_ms = cfg.burst_memory_days * 24 * HOUR_MS;
     for b in &n.bursts {
         let age_ms = (as_of_ms - b.end_ms).max(0);
+        if age_ms > memory_ms {
+            continue;
+        }
         load += 0.5f64.powf(age_ms as f64 / HOUR_MS as f64 / cfg.burst_half_life_hours);
         if age_ms <= recent_ms && b.short_calls >= max_short {
             max_short = b.short_calls;
@@ -534,13 +538,13 @@ fn engagement_risks(w: &Window, cfg: &ScoreConfig, fleet_humans: bool) -> [f64; 
             cfg.prior_strength,
             cfg.confidence,
         );
-        r[1] = saturate(lo - fs, cfg.short_excess_full);
+        r[1] = saturate(lo - cfg.short_ratio_start * fs, cfg.short_excess_full);
         if w.exp_talk_ms > 0.0 {
             let weight = (w.human / cfg.talk_full_answers as f64).min(1.0);
             r[2] = weight
                 * saturate(
-                    1.0 - w.talk_ms / w.exp_talk_ms,
-                    1.0 - cfg.talk_ratio_critical,
+                    cfg.talk_ratio_start - w.talk_ms / w.exp_talk_ms,
+                    cfg.talk_ratio_start - cfg.talk_ratio_critical,
                 );
         }
     }

@@ -32,7 +32,13 @@ pub fn assess(
     let recovered = recovery::recovery(&g, cfg);
     let (flags, flag_facts) = components::flags(&g, n, cfg, as_of_ms, recovered.as_ref());
     let (failures, failure_p) = components::failures(&g, cfg, recovered.as_ref());
-    let (trend, trend_signal) = components::trend(&g, cfg);
+    let (mut trend, trend_signal) = components::trend(&g, cfg);
+    // A recovered number's rise in failures is its old episode's, as its failures are.
+    trend.value *= recovered.map_or(1.0, |r| r.factor);
+    let trend_signal = trend_signal && recovered.is_none();
+    if recovered.is_some() {
+        trend.reasons.clear();
+    }
     let (bursts, bursts_recent) = components::bursts(n, cfg, as_of_ms);
     let engagement = components::engagement(&g, cfg);
     let (pacing, over_pace) = components::pacing(&g, cfg);
@@ -50,7 +56,7 @@ pub fn assess(
     // evidence beside it (fully from `elevated_at`), so a clean number that only breaks a
     // limit stays at the bottom (its caps throttle it) while one that breaks it and slides
     // ranks higher. Bursts raise the score on their own.
-    let pacing_share = (noisy_or(&reputation_parts) / cfg.elevated_at.max(1.0)).clamp(0.5, 1.0);
+    let pacing_share = (noisy_or(&reputation_parts) / cfg.elevated_at.max(1.0)).clamp(0.0, 1.0);
     let mut all_parts = reputation_parts.to_vec();
     all_parts.extend([
         (cfg.weight_bursts, bursts.value),

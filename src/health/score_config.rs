@@ -100,6 +100,12 @@ pub struct ScoreConfig {
     /// Days with clean calls since the last flag that halve a recovered number's flags and
     /// failures once more. Default 3, like the pool's recovery rule.
     pub recovery_clean_days: i64,
+    /// A number that made no call for `retire_gap_days` after its last flag was rested;
+    /// back from it, it is recovered after this many clean calls, and each as many again
+    /// halve its old evidence (in place of `recovery_min_calls`). Default 10: a label that
+    /// marks one call in 15 (the reference's 5-15%) shows in 10 calls half the time, so
+    /// each 10 clean calls halve the odds that it is still there.
+    pub recovery_rested_calls: i64,
 
     // --- failures (dial_failed, user_declined, network_blocked) ---
     /// Excess of the failure rate's lower bound over the fleet's rate that makes the
@@ -147,6 +153,10 @@ pub struct ScoreConfig {
     pub burst_half_life_hours: f64,
     /// Decayed burst count that makes the bursts component 100. Default 1.
     pub bursts_full: f64,
+    /// Days after which a burst that no label followed stops counting. Default 7: carriers
+    /// label within days of a burst (`call-records.md`), so a week of calls after it with no
+    /// reputation damage shows it passed; a damaged number is scored on the damage itself.
+    pub burst_memory_days: i64,
 
     // --- engagement ---
     /// Answer rates vary by number and list, so the answer part against the fleet counts
@@ -155,10 +165,16 @@ pub struct ScoreConfig {
     /// ...and is 100 at this fraction. Default 0.25 (reference: a label cuts answer rate
     /// 50-70%). A fall against the number's own past is measured separately.
     pub answer_ratio_critical: f64,
-    /// Short human answers (lower bound) this far above the fleet's share make the short
-    /// part 100. Default 0.30.
+    /// Short answered calls vary by script and list too, so the short part against the
+    /// fleet counts only when the share's lower bound is above this multiple of the fleet's
+    /// share... Default 1.5. A rise against the number's own past is measured separately.
+    pub short_ratio_start: f64,
+    /// ...and is 100 this far (share points) above that start. Default 0.30.
     pub short_excess_full: f64,
-    /// Mean talk time at this fraction of the fleet's makes the talk part 100. Default 0.5.
+    /// Mean talk time counts against the fleet's only below this fraction of it... Default
+    /// 0.8.
+    pub talk_ratio_start: f64,
+    /// ...and makes the talk part 100 at this fraction. Default 0.5.
     pub talk_ratio_critical: f64,
     /// Human answers at which talk time counts fully. Default 50.
     pub talk_full_answers: i64,
@@ -260,6 +276,7 @@ impl Default for ScoreConfig {
             flag_memory_days: 90,
             recovery_min_calls: 40,
             recovery_clean_days: 3,
+            recovery_rested_calls: 10,
             failure_excess_full: 0.10,
             slide_p_value: 0.001,
             slide_ratio: 2.0,
@@ -275,9 +292,12 @@ impl Default for ScoreConfig {
             trend_full: 0.30,
             burst_half_life_hours: 120.0,
             bursts_full: 1.0,
+            burst_memory_days: 7,
             answer_ratio_start: 0.6,
             answer_ratio_critical: 0.25,
+            short_ratio_start: 1.5,
             short_excess_full: 0.30,
+            talk_ratio_start: 0.8,
             talk_ratio_critical: 0.5,
             talk_full_answers: 50,
             max_calls_per_day: 100,
@@ -356,6 +376,12 @@ impl ScoreConfig {
         within_i("flag_memory_days", self.flag_memory_days, 1, 3650)?;
         within_i("recovery_min_calls", self.recovery_min_calls, 1, 1_000_000)?;
         within_i("recovery_clean_days", self.recovery_clean_days, 1, 365)?;
+        within_i(
+            "recovery_rested_calls",
+            self.recovery_rested_calls,
+            1,
+            1_000_000,
+        )?;
         within_i("trend_days", self.trend_days, 2, days)?;
         within_i(
             "trend_min_daily_calls",
@@ -388,6 +414,7 @@ impl ScoreConfig {
             ("weight_pacing", self.weight_pacing),
             ("answer_ratio_start", self.answer_ratio_start),
             ("answer_ratio_critical", self.answer_ratio_critical),
+            ("talk_ratio_start", self.talk_ratio_start),
             ("talk_ratio_critical", self.talk_ratio_critical),
         ] {
             within(name, v, 0.0, 1.0)?;
@@ -441,6 +468,14 @@ impl ScoreConfig {
         )?;
         within("bursts_full", self.bursts_full, POS, 10_000.0)?;
         within("short_excess_full", self.short_excess_full, POS, 1.0)?;
+        within("short_ratio_start", self.short_ratio_start, 1.0, 100.0)?;
+        within_i("burst_memory_days", self.burst_memory_days, 1, 3650)?;
+        if self.talk_ratio_start <= self.talk_ratio_critical {
+            return Err(format!(
+                "score.talk_ratio_start = {} must be above score.talk_ratio_critical = {}",
+                self.talk_ratio_start, self.talk_ratio_critical
+            ));
+        }
         within("retire_spam_share", self.retire_spam_share, POS, 1.0)?;
         within("elevated_at", self.elevated_at, POS, 100.0)?;
         within("high_at", self.high_at, self.elevated_at + POS, 100.0)?;

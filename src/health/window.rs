@@ -181,6 +181,10 @@ pub struct Gathered {
     pub judged_since_flag: f64,
     /// UTC days after the last counted flag's day with at least one call with an outcome.
     pub clean_days_since_flag: i64,
+    /// Calls with an outcome after a silence of at least `retire_gap_days` (no call at all)
+    /// that followed the last counted flag: the number was rested and came back. `None`
+    /// when no such silence followed it.
+    pub judged_after_rest: Option<f64>,
     /// Whether the rest of the fleet answered any call in the number's hours.
     pub fleet_has_humans: bool,
     /// Counted flags, each weighted 0.5^(age / `flag_half_life_days`), and the same
@@ -242,10 +246,19 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
     let (mut recent, mut week, mut all) = (Window::default(), Window::default(), Window::default());
     let mut flag_hours = Vec::new();
     let mut judged_since_flag = 0.0;
+    let mut judged_after_rest: Option<f64> = None;
+    let mut prev_call_hour: Option<i64> = None;
+    let rest_hours = cfg.retire_gap_days * 24;
     let mut days_since_flag: Vec<i64> = Vec::new();
     let half_life_h = 24.0 * cfg.flag_half_life_days;
     let (mut flags_decayed, mut flags_decayed_exp) = (0.0, 0.0);
     for (h, c) in n.hours.iter().filter(|(h, _)| in_range(*h)) {
+        if c.attempts > 0 {
+            if !flag_hours.is_empty() && prev_call_hour.is_some_and(|p| h - p > rest_hours) {
+                judged_after_rest = Some(0.0);
+            }
+            prev_call_hour = Some(*h);
+        }
         let r = Rest::of(fleet.hours.get(h), c);
         let mut w = Window {
             attempts: c.attempts,
@@ -286,9 +299,13 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
             if c.marked_as_spam > 0 {
                 flag_hours.push((*h, c.marked_as_spam));
                 judged_since_flag = 0.0;
+                judged_after_rest = None;
                 days_since_flag.clear();
             } else {
                 judged_since_flag += j;
+                if let Some(r) = judged_after_rest.as_mut() {
+                    *r += j;
+                }
                 let day = h.div_euclid(24);
                 let flag_day = flag_hours.last().map(|f| f.0.div_euclid(24));
                 if j > 0.0
@@ -337,6 +354,7 @@ pub fn gather(n: &NumberHistory, fleet: &FleetHours, cfg: &ScoreConfig, as_of_ms
         flag_hours,
         judged_since_flag,
         clean_days_since_flag: days_since_flag.len() as i64,
+        judged_after_rest,
         fleet_has_humans: tot.human > 0.0,
         flags_decayed,
         flags_decayed_exp,

@@ -444,6 +444,31 @@ fn pacing_over_the_limit_throttles() {
         "{a:#?}"
     );
     assert!(a.components.pacing > 40.0);
+    // A cap to keep, not a label risk: it scores like the same calls under the limit.
+    let under = judge(&number("+14155550106", days(-30, 0, 90, |_| HEALTHY)));
+    assert_eq!(under.components.pacing, 0.0, "{under:#?}");
+    assert!((a.score - under.score).abs() < 1.0, "{a:#?} {under:#?}");
+}
+
+#[test]
+fn a_burst_stops_counting_after_the_burst_memory() {
+    let mut n = number("+14155550127", days(-20, 0, 60, |_| HEALTHY));
+    n.bursts = vec![burst(6 * 24, 15)];
+    let six_days = judge(&n);
+    n.bursts = vec![burst(8 * 24, 15)];
+    let eight_days = judge(&n);
+    assert!(six_days.components.bursts > 30.0, "{six_days:#?}");
+    assert_eq!(eight_days.components.bursts, 0.0, "{eight_days:#?}");
+}
+
+#[test]
+fn short_answers_count_against_the_fleet_only_well_above_its_share() {
+    // 14% of answers short against the fleet's 10% is how scripts differ; 60% is not.
+    let mix = |short| Mix { short, ..HEALTHY };
+    let a = judge(&number("+14155550128", days(-14, 0, 80, |_| mix(0.14))));
+    let b = judge(&number("+14155550129", days(-14, 0, 80, |_| mix(0.6))));
+    assert!(a.components.engagement < 1.0, "{a:#?}");
+    assert!(b.components.engagement > 30.0, "{b:#?}");
 }
 
 #[test]
@@ -779,9 +804,10 @@ fn a_flagged_number_that_calls_cleanly_since_loses_its_old_flags() {
     let three_days = judge(&flagged_then_clean(-3));
     assert_eq!(silent.metrics.recovery_factor, 1.0, "{silent:#?}");
     assert!(silent.components.flags > 50.0, "{silent:#?}");
-    // 60 clean calls on 1 day: 0.5^(60/40 + 1/3); 180 on 3 days: 0.5^(180/40 + 3/3).
-    assert!((one_day.metrics.recovery_factor - 0.5f64.powf(1.5 + 1.0 / 3.0)).abs() < 1e-9);
-    assert!((three_days.metrics.recovery_factor - 0.5f64.powf(4.5 + 1.0)).abs() < 1e-9);
+    // Back from a rest (silent for 13 days after its flags): 60 clean calls on 1 day
+    // weigh 0.5^(60/10 + 1/3); 180 on 3 days 0.5^(180/10 + 3/3).
+    assert!((one_day.metrics.recovery_factor - 0.5f64.powf(6.0 + 1.0 / 3.0)).abs() < 1e-9);
+    assert!((three_days.metrics.recovery_factor - 0.5f64.powf(18.0 + 1.0)).abs() < 1e-9);
     assert!(
         silent.score > one_day.score && one_day.score > three_days.score,
         "{} {} {}",
@@ -795,10 +821,55 @@ fn a_flagged_number_that_calls_cleanly_since_loses_its_old_flags() {
     assert!(
         has_reason(
             &three_days,
-            "clean on 180 calls over 3 days since its last spam mark on 2024-09-19"
+            "clean on 180 calls over 3 days since it came back from a rest after its last spam mark on 2024-09-19"
         ),
         "{three_days:#?}"
     );
+}
+
+#[test]
+fn clean_calls_straight_after_the_flags_count_in_larger_steps_than_after_a_rest() {
+    // Flagged on days -6 and -5, clean on days -3..-1 with no silence of a week between: no
+    // rest, so each 40 clean calls halve the old evidence (180 calls on 3 days:
+    // 0.5^(180/40 + 3/3)).
+    let mut hours = days(-6, -4, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(-3, 0, 60, |_| HEALTHY));
+    let a = judge(&number("+14155550124", hours));
+    assert!(
+        (a.metrics.recovery_factor - 0.5f64.powf(4.5 + 1.0)).abs() < 1e-9,
+        "{a:#?}"
+    );
+    assert!(has_reason(
+        &a,
+        "clean on 180 calls over 3 days since its last spam mark on"
+    ));
+    // The same calls after a silence of ten days (the flags on days -14 and -13): rested,
+    // so each 10 clean calls halve it (0.5^(180/10 + 3/3)).
+    let mut hours = days(-14, -12, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(-3, 0, 60, |_| HEALTHY));
+    let b = judge(&number("+14155550125", hours));
+    assert!(
+        (b.metrics.recovery_factor - 0.5f64.powf(18.0 + 1.0)).abs() < 1e-9,
+        "{b:#?}"
+    );
+    assert!(has_reason(
+        &b,
+        "since it came back from a rest after its last spam mark on"
+    ));
+    // Nine calls back from the rest are not yet a record.
+    let mut hours = days(-14, -12, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(-1, 0, 9, |_| HEALTHY));
+    let c = judge(&number("+14155550126", hours));
+    assert_eq!(c.metrics.recovery_factor, 1.0, "{c:#?}");
 }
 
 #[test]
