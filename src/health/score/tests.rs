@@ -827,35 +827,39 @@ fn a_flagged_number_that_calls_cleanly_since_loses_its_old_flags() {
     );
 }
 
+/// Flagged (15% of calls marked) on days `flagged`, then `clean_per_day` clean calls a day
+/// on days `clean` (`days` ranges: the end is excluded).
+fn flags_then_clean(
+    n: &str,
+    flagged: (i64, i64),
+    clean: (i64, i64),
+    clean_per_day: i64,
+) -> Assessment {
+    let mut hours = days(flagged.0, flagged.1, 60, |_| Mix {
+        spam: 0.15,
+        ..HEALTHY
+    });
+    hours.extend(days(clean.0, clean.1, clean_per_day, |_| HEALTHY));
+    judge(&number(n, hours))
+}
+
 #[test]
 fn clean_calls_straight_after_the_flags_count_in_larger_steps_than_after_a_rest() {
     // Flagged on days -6 and -5, clean on days -3..-1 with no silence of a week between: no
     // rest, so each 40 clean calls halve the old evidence (180 calls on 3 days:
     // 0.5^(180/40 + 3/3)).
-    let mut hours = days(-6, -4, 60, |_| Mix {
-        spam: 0.15,
-        ..HEALTHY
-    });
-    hours.extend(days(-3, 0, 60, |_| HEALTHY));
-    let a = judge(&number("+14155550124", hours));
-    assert!(
-        (a.metrics.recovery_factor - 0.5f64.powf(4.5 + 1.0)).abs() < 1e-9,
-        "{a:#?}"
-    );
+    let a = flags_then_clean("+14155550124", (-6, -4), (-3, 0), 60);
+    let factor = |a: &Assessment| a.metrics.recovery_factor;
+    assert!((factor(&a) - 0.5f64.powf(4.5 + 1.0)).abs() < 1e-9, "{a:#?}");
     assert!(has_reason(
         &a,
         "clean on 180 calls over 3 days since its last spam mark on"
     ));
     // The same calls after a silence of ten days (the flags on days -14 and -13): rested,
     // so each 10 clean calls halve it (0.5^(180/10 + 3/3)).
-    let mut hours = days(-14, -12, 60, |_| Mix {
-        spam: 0.15,
-        ..HEALTHY
-    });
-    hours.extend(days(-3, 0, 60, |_| HEALTHY));
-    let b = judge(&number("+14155550125", hours));
+    let b = flags_then_clean("+14155550125", (-14, -12), (-3, 0), 60);
     assert!(
-        (b.metrics.recovery_factor - 0.5f64.powf(18.0 + 1.0)).abs() < 1e-9,
+        (factor(&b) - 0.5f64.powf(18.0 + 1.0)).abs() < 1e-9,
         "{b:#?}"
     );
     assert!(has_reason(
@@ -863,13 +867,8 @@ fn clean_calls_straight_after_the_flags_count_in_larger_steps_than_after_a_rest(
         "since it came back from a rest after its last spam mark on"
     ));
     // Nine calls back from the rest are not yet a record.
-    let mut hours = days(-14, -12, 60, |_| Mix {
-        spam: 0.15,
-        ..HEALTHY
-    });
-    hours.extend(days(-1, 0, 9, |_| HEALTHY));
-    let c = judge(&number("+14155550126", hours));
-    assert_eq!(c.metrics.recovery_factor, 1.0, "{c:#?}");
+    let c = flags_then_clean("+14155550126", (-14, -12), (-1, 0), 9);
+    assert_eq!(factor(&c), 1.0, "{c:#?}");
 }
 
 #[test]
