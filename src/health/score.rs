@@ -53,9 +53,9 @@ pub fn assess(
     ];
     let reputation = round1(noisy_or(&reputation_parts) * damp);
     // Pacing is a cause, not a label: it raises the score in proportion to the reputation
-    // evidence beside it (fully from `elevated_at`), so a clean number that only breaks a
-    // limit stays at the bottom (its caps throttle it) while one that breaks it and slides
-    // ranks higher. Bursts raise the score on their own.
+    // evidence beside it (nothing for a clean number, fully from `elevated_at`), so a clean
+    // number that only breaks a limit ranks with the clean ones (its caps throttle it) while
+    // one that breaks it and slides ranks higher. Bursts raise the score on their own.
     let pacing_share = (noisy_or(&reputation_parts) / cfg.elevated_at.max(1.0)).clamp(0.0, 1.0);
     let mut all_parts = reputation_parts.to_vec();
     all_parts.extend([
