@@ -15,7 +15,7 @@ use crate::pool::change::count_statuses;
 use crate::pool::{Change, Entry, Evidence, Plan, PoolConfig, Rules, Zones, evidence, plan};
 use crate::store::outbox::enqueue;
 use crate::store::pool::apply_plan;
-use crate::store::two_readers::Meeting;
+use crate::store::two_readers::{Meeting, from_both_ends};
 use crate::store::{HistoryScan, Store, end_hour_exclusive};
 use crate::time::rfc3339;
 
@@ -87,22 +87,7 @@ pub fn judge_all(
         Ok((out, found))
     };
     // Without a second connection (it cannot be opened), one reader does it all.
-    let second = store.open_twin().ok();
-    let (up, down) = std::thread::scope(|scope| {
-        let run = &run;
-        let down = second.map(|s2| scope.spawn(move || run(&s2, true)));
-        let up = run(store, false);
-        let down = match down {
-            Some(handle) => handle
-                .join()
-                .map_err(|_| Error::Other("the scoring thread failed".into()))
-                .and_then(|r| r),
-            None => Ok(Default::default()),
-        };
-        (up, down)
-    });
-    let (mut assessments, mut found) = up?;
-    let (more, more_found) = down?;
+    let ((mut assessments, mut found), (more, more_found)) = from_both_ends(store, "scoring", run)?;
     assessments.extend(more);
     found.extend(more_found);
     sort_riskiest_first(&mut assessments);

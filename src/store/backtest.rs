@@ -23,7 +23,7 @@ use crate::model::HourCounts;
 use crate::store::Store;
 use crate::store::query::counts_at;
 use crate::store::raw_statement::RawStatement;
-use crate::store::two_readers::Meeting;
+use crate::store::two_readers::{Meeting, from_both_ends};
 use crate::time::rfc3339;
 
 /// The most steps one backtest replays (with the horizon's lead-up).
@@ -152,22 +152,8 @@ pub fn backtest(store: &Store, cfg: &ScoreConfig, req: &Request) -> Result<Backt
         )?;
         Ok(out)
     };
-    let second = store.open_twin().ok();
-    let (up, down) = std::thread::scope(|scope| {
-        let run = &run;
-        let down = second.map(|s2| scope.spawn(move || run(&s2, true)));
-        let up = run(store, false);
-        let down = match down {
-            Some(handle) => handle
-                .join()
-                .map_err(|_| Error::Other("the backtest thread failed".into()))
-                .and_then(|r| r),
-            None => Ok(Vec::new()),
-        };
-        (up, down)
-    });
-    let mut tracks = up?;
-    tracks.extend(down?);
+    let (mut tracks, more) = from_both_ends(store, "backtest", run)?;
+    tracks.extend(more);
     tracks.sort_by(|a, b| a.number.cmp(&b.number));
     let summary = summarize(&tracks, &plan, &AlarmRule::of(cfg));
     Ok(Backtest {

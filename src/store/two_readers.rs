@@ -4,6 +4,9 @@
 
 use std::sync::Mutex;
 
+use crate::error::{Error, Result};
+use crate::store::Store;
+
 /// The highest number the ascending reader took and the lowest the descending one took.
 #[derive(Debug, Default)]
 pub(crate) struct Meeting {
@@ -27,6 +30,32 @@ impl Meeting {
         }
         free
     }
+}
+
+/// Runs `run(store, false)` here and `run(twin, true)` on a second read-only connection on
+/// another thread, and returns both results (the second `T::default()` when no second
+/// connection can be opened: one reader then does it all). `what` names the work in the
+/// error a failed thread gives.
+pub(crate) fn from_both_ends<T: Send + Default>(
+    store: &Store,
+    what: &str,
+    run: impl Fn(&Store, bool) -> Result<T> + Sync,
+) -> Result<(T, T)> {
+    let second = store.open_twin().ok();
+    let (up, down) = std::thread::scope(|scope| {
+        let run = &run;
+        let down = second.map(|s2| scope.spawn(move || run(&s2, true)));
+        let up = run(store, false);
+        let down = match down {
+            Some(handle) => handle
+                .join()
+                .map_err(|_| Error::Other(format!("the {what} thread failed")))
+                .and_then(|r| r),
+            None => Ok(T::default()),
+        };
+        (up, down)
+    });
+    Ok((up?, down?))
 }
 
 #[cfg(test)]
