@@ -48,8 +48,8 @@ impl Span {
     }
 }
 
-/// Draws into an SVG of `w` x `h` pixels and returns its text.
-fn svg(w: u32, h: u32, draw: impl FnOnce(&Area<'_>) -> Drawn) -> Result<String> {
+/// Draws into an SVG of `(w, h)` pixels and returns its text.
+fn svg((w, h): (u32, u32), draw: impl FnOnce(&Area<'_>) -> Drawn) -> Result<String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
@@ -131,13 +131,67 @@ fn bars(days: &[DayPoint], color: RGBColor) -> impl Iterator<Item = Rectangle<(f
     })
 }
 
+/// A chart on days (x) against a value (y).
+type Chart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The two chart sizes: the fleet's wide ones and a number's small ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Size {
+    Wide,
+    Small,
+}
+
+impl Size {
+    /// Width and height in pixels.
+    fn pixels(self) -> (u32, u32) {
+        match self {
+            Size::Wide => (1100, 280),
+            Size::Small => (560, 230),
+        }
+    }
+}
+
+/// A chart with `caption` over `x` and `y` on `root`, laid out for `size`.
+fn frame<'a, 'b>(
+    root: &'a Area<'b>,
+    caption: &str,
+    size: Size,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> std::result::Result<Chart<'a, SVGBackend<'b>>, DrawingAreaErrorKind<std::io::Error>> {
+    // (caption font, margin, right margin, x label area, y label area)
+    let (font, margin, right, x_area, y_area) = match size {
+        Size::Wide => (16, 10, 28, 28, 52),
+        Size::Small => (15, 8, 26, 26, 44),
+    };
+    ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", font))
+        .margin(margin)
+        .margin_right(right)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x, y)
+}
+
+/// The series legend, top left on a pale box.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+}
+
 /// The legend entry of shaded hours, drawn only when some are in view.
 fn shading_legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<
-        'a,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut Chart<'a, DB>,
     marks: &[(i64, HourMark)],
     span: Span,
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -164,14 +218,14 @@ fn shading_legend<'a, DB: DrawingBackend + 'a>(
 pub fn fleet_attempts(days: &[DayPoint], marks: &[(i64, HourMark)], span: Span) -> Result<String> {
     // Headroom above the bars for the legend.
     let top = days.iter().map(|d| d.attempts).max().unwrap_or(0).max(1) as f64 * 1.45;
-    svg(1100, 280, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Fleet: calls dialled per day (UTC)", ("sans-serif", 16))
-            .margin(10)
-            .margin_right(28)
-            .x_label_area_size(28)
-            .y_label_area_size(52)
-            .build_cartesian_2d(span.range(), 0.0..top)?;
+    svg(Size::Wide.pixels(), |root| {
+        let mut chart = frame(
+            root,
+            "Fleet: calls dialled per day (UTC)",
+            Size::Wide,
+            span.range(),
+            0.0..top,
+        )?;
         chart
             .configure_mesh()
             .x_labels(10)
@@ -185,17 +239,12 @@ pub fn fleet_attempts(days: &[DayPoint], marks: &[(i64, HourMark)], span: Span) 
             .label("calls dialled")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.filled()));
         shading_legend(&mut chart, marks, span)?;
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
+        legend(&mut chart)
     })
 }
 
-/// One line of a rate chart: its legend label, color, stroke width and runs of points.
-type RateLine<'a> = (&'a str, RGBAColor, u32, Vec<Vec<(f64, f64)>>);
+/// One line of a rate chart: its legend label, color and runs of points.
+type RateLine<'a> = (&'a str, RGBAColor, Vec<Vec<(f64, f64)>>);
 
 /// Lines of daily rates (percent).
 fn rate_chart(
@@ -203,22 +252,17 @@ fn rate_chart(
     lines: &[RateLine<'_>],
     marks: &[(i64, HourMark)],
     span: Span,
-    size: (u32, u32),
+    size: Size,
 ) -> Result<String> {
     let high = lines
         .iter()
-        .flat_map(|(_, _, _, runs)| runs.iter().flatten().map(|p| p.1))
+        .flat_map(|(_, _, runs)| runs.iter().flatten().map(|p| p.1))
         .fold(0.0f64, f64::max);
     // Headroom above the lines for the legend.
     let top = (high * 1.6).clamp(5.0, 100.0);
-    svg(size.0, size.1, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, ("sans-serif", 16))
-            .margin(10)
-            .margin_right(28)
-            .x_label_area_size(28)
-            .y_label_area_size(52)
-            .build_cartesian_2d(span.range(), 0.0..top)?;
+    svg(size.pixels(), |root| {
+        // Rate charts keep the wide layout (room for percent labels) at either size.
+        let mut chart = frame(root, caption, Size::Wide, span.range(), 0.0..top)?;
         chart
             .configure_mesh()
             .x_labels(8)
@@ -228,8 +272,8 @@ fn rate_chart(
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         chart.draw_series(shading(marks, span, top))?;
-        for (label, color, width, runs) in lines {
-            let style = color.stroke_width(*width);
+        for (label, color, runs) in lines {
+            let style = color.stroke_width(2);
             let mut first = true;
             for run in runs {
                 let drawn = chart.draw_series(LineSeries::new(run.iter().copied(), style))?;
@@ -242,12 +286,7 @@ fn rate_chart(
             }
         }
         shading_legend(&mut chart, marks, span)?;
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
+        legend(&mut chart)
     })
 }
 
@@ -259,25 +298,22 @@ pub fn fleet_rates(days: &[DayPoint], marks: &[(i64, HourMark)], span: Span) -> 
             (
                 "answered",
                 GREEN.mix(1.0),
-                2,
                 rate_runs(days, DayPoint::answer_rate),
             ),
             (
                 "dial_failed",
                 RED.mix(1.0),
-                2,
                 rate_runs(days, DayPoint::dial_failed_rate),
             ),
             (
                 "marked_as_spam",
                 PURPLE.mix(1.0),
-                2,
                 rate_runs(days, DayPoint::spam_rate),
             ),
         ],
         marks,
         span,
-        (1100, 280),
+        Size::Wide,
     )
 }
 
@@ -294,14 +330,14 @@ pub fn number_attempts(
         .map(|b| (day_of_ms(b.start_ms), top * 0.96))
         .filter(|(h, _)| span.range().contains(h))
         .collect();
-    svg(560, 230, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Calls dialled per day, bursts marked", ("sans-serif", 15))
-            .margin(8)
-            .margin_right(26)
-            .x_label_area_size(26)
-            .y_label_area_size(44)
-            .build_cartesian_2d(span.range(), 0.0..top)?;
+    svg(Size::Small.pixels(), |root| {
+        let mut chart = frame(
+            root,
+            "Calls dialled per day, bursts marked",
+            Size::Small,
+            span.range(),
+            0.0..top,
+        )?;
         chart
             .configure_mesh()
             .x_labels(6)
@@ -331,12 +367,7 @@ pub fn number_attempts(
                 .label("burst")
                 .legend(|(x, y)| TriangleMarker::new((x + 7, y), 5, RED.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
+        legend(&mut chart)
     })
 }
 
@@ -353,31 +384,27 @@ pub fn number_rates(
             (
                 "failures",
                 RED.mix(1.0),
-                2,
                 rate_runs(days, DayPoint::failure_rate),
             ),
             (
                 "fleet failures",
                 RED.mix(0.35),
-                2,
                 rate_runs(fleet, DayPoint::failure_rate),
             ),
             (
                 "marked as spam",
                 PURPLE.mix(1.0),
-                2,
                 rate_runs(days, DayPoint::spam_rate),
             ),
             (
                 "fleet marked as spam",
                 PURPLE.mix(0.35),
-                2,
                 rate_runs(fleet, DayPoint::spam_rate),
             ),
         ],
         marks,
         span,
-        (560, 230),
+        Size::Small,
     )
 }
 
@@ -421,14 +448,8 @@ pub fn score_history(history: &[ScoreHistoryRow]) -> Result<String> {
     } else {
         "Score history (recorded score runs)"
     };
-    svg(560, 230, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, ("sans-serif", 15))
-            .margin(8)
-            .margin_right(26)
-            .x_label_area_size(26)
-            .y_label_area_size(44)
-            .build_cartesian_2d(range.clone(), 0.0..100.0)?;
+    svg(Size::Small.pixels(), |root| {
+        let mut chart = frame(root, caption, Size::Small, range.clone(), 0.0..100.0)?;
         chart
             .configure_mesh()
             .x_labels(4)
@@ -448,7 +469,7 @@ pub fn score_history(history: &[ScoreHistoryRow]) -> Result<String> {
 /// A score sparkline for the risk table: the recorded scores, no axes.
 pub fn sparkline(history: &[ScoreHistoryRow]) -> Result<String> {
     let points = score_points(history);
-    svg(110, 24, |root| {
+    svg((110, 24), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(3)
             .build_cartesian_2d(history_range(&points), 0.0..100.0)?;
