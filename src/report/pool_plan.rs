@@ -72,17 +72,14 @@ pub fn full_table(plan: &CapacityPlan) -> Table {
     headers.extend(COLUMNS);
     let mut t = Table::new(&headers);
     for r in plan.rows.iter().chain([&plan.totals]) {
-        t.push(vec![
+        let mut row = vec![
             r.group.clone(),
             r.region.clone(),
             r.country.clone(),
             r.time_zone.clone(),
-            r.numbers.to_string(),
-            r.active.to_string(),
-            r.probation.to_string(),
-            r.resting.to_string(),
-            r.retired.to_string(),
-            r.released.to_string(),
+        ];
+        row.extend(status_counts(r));
+        row.extend([
             fixed(r.calls_per_day, 2),
             fixed(r.lead_calls_per_day, 2),
             r.capacity_per_day.to_string(),
@@ -92,6 +89,7 @@ pub fn full_table(plan: &CapacityPlan) -> Table {
             r.spare.to_string(),
             r.back_within_7d.to_string(),
         ]);
+        t.push(row);
     }
     t
 }
@@ -107,18 +105,13 @@ pub fn person_table(plan: &CapacityPlan) -> Table {
         "util", "flagged", "buy", "spare",
     ]);
     for r in plan.rows.iter().chain([&plan.totals]) {
-        t.push(vec![
-            r.group.clone(),
-            match plan.by {
-                GroupBy::Country => r.country.clone(),
-                _ => r.region.clone(),
-            },
-            r.numbers.to_string(),
-            r.active.to_string(),
-            r.probation.to_string(),
-            r.resting.to_string(),
-            r.retired.to_string(),
-            r.released.to_string(),
+        let region = match plan.by {
+            GroupBy::Country => r.country.clone(),
+            _ => r.region.clone(),
+        };
+        let mut row = vec![r.group.clone(), region];
+        row.extend(status_counts(r));
+        row.extend([
             fixed(r.calls_per_day, 1),
             fixed(r.lead_calls_per_day, 1),
             r.capacity_per_day.to_string(),
@@ -127,8 +120,22 @@ pub fn person_table(plan: &CapacityPlan) -> Table {
             r.replacements_needed.to_string(),
             r.spare.to_string(),
         ]);
+        t.push(row);
     }
     t
+}
+
+/// A row's numbers and its counts by status, in the tables' order.
+fn status_counts(r: &CapacityRow) -> [String; 6] {
+    [
+        r.numbers,
+        r.active,
+        r.probation,
+        r.resting,
+        r.retired,
+        r.released,
+    ]
+    .map(|n| n.to_string())
 }
 
 /// One row as JSON, its first key `area_code` or `group`, then the row's fields.
