@@ -19,10 +19,7 @@ use crate::health::backtest::{
 use crate::health::bursts::Burst;
 use crate::health::rollup::{HOUR_MS, hour_of};
 use crate::health::score_config::ScoreConfig;
-use crate::model::HourCounts;
 use crate::store::Store;
-use crate::store::query::counts_at;
-use crate::store::raw_statement::RawStatement;
 use crate::store::two_readers::{Meeting, from_both_ends};
 use crate::time::rfc3339;
 
@@ -228,63 +225,43 @@ impl Store {
         scan: &ReplayScan,
         descending: bool,
         bursts: &HashMap<String, Vec<Burst>>,
-        mut claim: impl FnMut(&str) -> bool,
+        claim: impl FnMut(&str) -> bool,
         mut f: impl FnMut(ReplayHistory) -> Result<()>,
     ) -> Result<()> {
-        let order = if descending { "DESC" } else { "ASC" };
-        let sql = format!(
-            "SELECT number, hour, {} FROM number_hourly WHERE hour < ?1 \
-             ORDER BY number {order}, hour {order}",
-            HourCounts::FIELDS.join(", ")
-        );
-        let mut q = RawStatement::prepare(&self.conn, &sql).map_err(|e| self.wrap(e))?;
-        let mut more = q.start(&[scan.end_hour.into()]).map_err(|e| self.wrap(e))?;
-        let mut current: Option<ReplayHistory> = None;
-        let mut finish = |mut done: ReplayHistory| -> Result<()> {
-            if descending {
-                done.hours.reverse();
-            }
-            done.bursts = bursts.get(&done.number).cloned().unwrap_or_default();
-            f(done)
-        };
-        while more {
-            let number = q.column_text(0);
-            let hour = q.column_int(1);
-            if current.as_ref().is_none_or(|h| h.number != number) {
-                if let Some(done) = current.take() {
-                    finish(done)?;
-                }
-                if !claim(number) {
-                    return Ok(());
-                }
-                current = Some(ReplayHistory {
-                    number: number.to_string(),
-                    first_hour: hour,
-                    ..ReplayHistory::default()
-                });
-            }
-            let c = counts_at(&q, 2);
-            more = q.advance().map_err(|e| self.wrap(e))?;
-            let Some(h) = current.as_mut() else { continue };
-            h.first_hour = h.first_hour.min(hour);
-            if c.marked_as_spam > 0 {
-                h.first_flag_hour = Some(h.first_flag_hour.map_or(hour, |x| x.min(hour)));
-            }
-            if hour >= scan.from_hour {
-                h.hours.push((hour, c));
-            } else {
+        self.stream_number_hours(
+            scan.end_hour,
+            None,
+            descending,
+            claim,
+            |number, hour| ReplayHistory {
+                number: number.to_string(),
+                first_hour: hour,
+                ..ReplayHistory::default()
+            },
+            |h, hour, c| {
+                h.first_hour = h.first_hour.min(hour);
                 if c.marked_as_spam > 0 {
-                    h.spam_before = h.spam_before.max(Some(hour));
+                    h.first_flag_hour = Some(h.first_flag_hour.map_or(hour, |x| x.min(hour)));
                 }
-                if c.reputation_failures() + c.marked_as_spam > 0 {
-                    h.reputation_before = h.reputation_before.max(Some(hour));
+                if hour >= scan.from_hour {
+                    h.hours.push((hour, c));
+                } else {
+                    if c.marked_as_spam > 0 {
+                        h.spam_before = h.spam_before.max(Some(hour));
+                    }
+                    if c.reputation_failures() + c.marked_as_spam > 0 {
+                        h.reputation_before = h.reputation_before.max(Some(hour));
+                    }
                 }
-            }
-        }
-        if let Some(done) = current.take() {
-            finish(done)?;
-        }
-        Ok(())
+            },
+            |mut done| {
+                if descending {
+                    done.hours.reverse();
+                }
+                done.bursts = bursts.get(&done.number).cloned().unwrap_or_default();
+                f(done)
+            },
+        )
     }
 }
 

@@ -116,12 +116,63 @@ impl Store {
         &self,
         scan: &HistoryScan<'_>,
         bursts: &HashMap<String, Vec<Burst>>,
-        mut claim: impl FnMut(&str) -> bool,
+        claim: impl FnMut(&str) -> bool,
         mut f: impl FnMut(NumberHistory) -> Result<()>,
     ) -> Result<()> {
         let end = end_hour_exclusive(scan.as_of_ms);
         let start = end - scan.lookback_days * 24;
-        let order = if scan.descending { "DESC" } else { "ASC" };
+        self.stream_number_hours(
+            end,
+            scan.only,
+            scan.descending,
+            claim,
+            |number, hour| NumberHistory {
+                number: number.to_string(),
+                first_seen_ms: hour * HOUR_MS,
+                hours: Vec::new(),
+                bursts: Vec::new(),
+                last_spam_ms: None,
+                last_reputation_ms: None,
+            },
+            |h, hour, c| {
+                let at = hour * HOUR_MS;
+                h.first_seen_ms = h.first_seen_ms.min(at);
+                if c.marked_as_spam > 0 {
+                    h.last_spam_ms = h.last_spam_ms.max(Some(at));
+                }
+                if c.reputation_failures() + c.marked_as_spam > 0 {
+                    h.last_reputation_ms = h.last_reputation_ms.max(Some(at));
+                }
+                if hour >= start {
+                    h.hours.push((hour, c));
+                }
+            },
+            |mut done| {
+                if scan.descending {
+                    done.hours.reverse();
+                }
+                done.bursts = bursts.get(&done.number).cloned().unwrap_or_default();
+                f(done)
+            },
+        )
+    }
+
+    /// Walks `number_hourly` before `end_hour` (of `only`, if given) in number order (or
+    /// reverse, hours likewise), one number at a time: `claim` as each number starts (false
+    /// stops the walk: two readers from both ends meet in the middle that way), `start` makes
+    /// its record from its first row, `add` folds each row in, `finish` takes the record.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn stream_number_hours<H>(
+        &self,
+        end_hour: i64,
+        only: Option<&str>,
+        descending: bool,
+        mut claim: impl FnMut(&str) -> bool,
+        mut start: impl FnMut(&str, i64) -> H,
+        mut add: impl FnMut(&mut H, i64, HourCounts),
+        mut finish: impl FnMut(H) -> Result<()>,
+    ) -> Result<()> {
+        let order = if descending { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT number, hour, {} FROM number_hourly WHERE hour < ?1 AND (?2 IS NULL OR number = ?2) \
              ORDER BY number {order}, hour {order}",
@@ -131,51 +182,28 @@ impl Store {
         // costs a fifth less than rusqlite's checked row access.
         let mut q = RawStatement::prepare(&self.conn, &sql).map_err(|e| self.wrap(e))?;
         let mut more = q
-            .start(&[end.into(), scan.only.into()])
+            .start(&[end_hour.into(), only.into()])
             .map_err(|e| self.wrap(e))?;
-        let mut current: Option<NumberHistory> = None;
-        let mut finish = |mut done: NumberHistory| -> Result<()> {
-            if scan.descending {
-                done.hours.reverse();
-            }
-            done.bursts = bursts.get(&done.number).cloned().unwrap_or_default();
-            f(done)
-        };
+        let mut current: Option<(String, H)> = None;
         while more {
             let number = q.column_text(0);
             let hour = q.column_int(1);
-            if current.as_ref().is_none_or(|h| h.number != number) {
-                if let Some(done) = current.take() {
+            if current.as_ref().is_none_or(|(n, _)| n != number) {
+                if let Some((_, done)) = current.take() {
                     finish(done)?;
                 }
                 if !claim(number) {
                     return Ok(());
                 }
-                current = Some(NumberHistory {
-                    number: number.to_string(),
-                    first_seen_ms: hour * HOUR_MS,
-                    hours: Vec::new(),
-                    bursts: Vec::new(),
-                    last_spam_ms: None,
-                    last_reputation_ms: None,
-                });
+                current = Some((number.to_string(), start(number, hour)));
             }
             let c = counts_at(&q, 2);
             more = q.advance().map_err(|e| self.wrap(e))?;
-            let Some(h) = current.as_mut() else { continue };
-            let at = hour * HOUR_MS;
-            h.first_seen_ms = h.first_seen_ms.min(at);
-            if c.marked_as_spam > 0 {
-                h.last_spam_ms = h.last_spam_ms.max(Some(at));
-            }
-            if c.reputation_failures() + c.marked_as_spam > 0 {
-                h.last_reputation_ms = h.last_reputation_ms.max(Some(at));
-            }
-            if hour >= start {
-                h.hours.push((hour, c));
+            if let Some((_, h)) = current.as_mut() {
+                add(h, hour, c);
             }
         }
-        if let Some(done) = current.take() {
+        if let Some((_, done)) = current.take() {
             finish(done)?;
         }
         Ok(())
