@@ -5,6 +5,8 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 
 use super::object::*;
+use super::outcome::{Cat, inbound_outcome, realize};
+use super::plan::Ctx;
 use super::text::{AGENT_LINES, AGENTS, Agent, NAMES, SOURCES, TIMES, USER_LINES};
 
 /// Which kind of conversation a call had, for its transcript and summary.
@@ -346,4 +348,60 @@ fn decorate(obj: &mut CallObject, rng: &mut SmallRng, full: bool, agent: &Agent,
         combined_cost: cents(total),
     });
     obj.opt_out_sensitive_data_storage = Some(false);
+}
+
+/// What placing one call needs from a number's generator (the easy profile's and the
+/// hard one's): its own random streams and identity, and its choice of outcome.
+pub(crate) trait Dialler {
+    /// The fields placing a call reads and writes.
+    fn line(&mut self) -> Line<'_>;
+    /// The outcome category of an outbound call at `t` (`burst`: inside a planted burst).
+    fn pick(&mut self, ctx: &Ctx, t: i64, burst: bool) -> Cat;
+}
+
+/// A generator's fields that placing a call uses.
+pub(crate) struct Line<'a> {
+    pub rng: &'a mut SmallRng,
+    pub extra: &'a mut SmallRng,
+    pub agent: usize,
+    pub number: &'a str,
+    pub p_inbound: f64,
+    pub first_spam: &'a mut Option<i64>,
+}
+
+/// Places `g`'s call at `t` into `obj`: inbound or not (never inside a burst), its
+/// outcome, the first `marked_as_spam` noted. The random draws come in the same order for
+/// both profiles, so each profile's calls stay the same call for call.
+pub(crate) fn place_call(
+    g: &mut impl Dialler,
+    ctx: &Ctx,
+    obj: &mut CallObject,
+    t: i64,
+    burst: bool,
+) {
+    let inbound = {
+        let l = g.line();
+        !burst && l.p_inbound > 0.0 && l.rng.random_bool(l.p_inbound)
+    };
+    let o = if inbound {
+        inbound_outcome(g.line().rng)
+    } else {
+        let cat = g.pick(ctx, t, burst);
+        realize(cat, g.line().rng)
+    };
+    let l = g.line();
+    if o.reason == "marked_as_spam" && l.first_spam.is_none() {
+        *l.first_spam = Some(t);
+    }
+    fill_phone(
+        obj,
+        l.rng,
+        l.extra,
+        ctx.full,
+        &AGENTS[l.agent],
+        l.number,
+        inbound,
+        t,
+        &o,
+    );
 }

@@ -7,10 +7,10 @@ use chrono_tz::Tz;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::fill::fill_phone;
+use super::fill::{Dialler, Line, place_call};
 use super::number::NEVER;
 use super::object::CallObject;
-use super::outcome::{Cat, inbound_outcome, pick_from, realize};
+use super::outcome::{Cat, pick_from};
 use super::plan::{ConfKind, Ctx, DAY_MS, HOUR_MS, MIN_MS, stream_seed};
 use super::text::AGENTS;
 use super::{Kind, PlantedBurst, Truth};
@@ -396,27 +396,7 @@ impl HardGen {
             self.rest_ms = Some((last, t));
         }
         self.last_call = Some(t);
-        let inbound = !burst && self.p_inbound > 0.0 && self.rng.random_bool(self.p_inbound);
-        let o = if inbound {
-            inbound_outcome(&mut self.rng)
-        } else {
-            let cat = self.pick(ctx, t, burst);
-            realize(cat, &mut self.rng)
-        };
-        if o.reason == "marked_as_spam" && self.first_spam.is_none() {
-            self.first_spam = Some(t);
-        }
-        fill_phone(
-            obj,
-            &mut self.rng,
-            &mut self.extra,
-            ctx.full,
-            &AGENTS[self.agent],
-            &self.number,
-            inbound,
-            t,
-            &o,
-        );
+        place_call(self, ctx, obj, t, burst);
         if burst {
             self.burst_left -= 1;
             if self.burst_left > 0 {
@@ -462,6 +442,49 @@ impl HardGen {
             (Kind::AlreadyFlagged | Kind::RestedRecovered, Some(_)) => 0.12,
             (_, Some(st)) if t >= st => 0.02 + 0.08 * ramp(t, Some(st), 3 * DAY_MS),
             _ => 0.0,
+        }
+    }
+
+    pub fn truth(&self) -> Truth {
+        let s = &self.story;
+        let trouble_start_ms = match self.kind {
+            Kind::BurstThenDegrade => self.planted.first().map(|b| b.start_ms),
+            Kind::SlowDegrader => s.degrade_start,
+            Kind::AlreadyFlagged | Kind::RestedRecovered => self.first_call,
+            _ => None,
+        };
+        let slide_visible_ms = match (self.kind, s.degrade_start) {
+            (Kind::SlowDegrader, Some(ds)) if s.excess >= SLIDE_VISIBLE => {
+                Some(ds + (s.ramp_ms as f64 * SLIDE_VISIBLE / s.excess) as i64)
+            }
+            _ => None,
+        };
+        Truth {
+            number: self.number.clone(),
+            kind: self.kind,
+            bad: self.kind.is_bad(),
+            first_spam_ms: self.first_spam,
+            first_burst_ms: self.planted.first().map(|b| b.start_ms),
+            degrade_start_ms: s.degrade_start,
+            trouble_start_ms,
+            provider: Some(self.provider),
+            first_call_ms: self.first_call,
+            rest_ms: self.rest_ms,
+            slide_visible_ms,
+            planted_bursts: self.planted.clone(),
+        }
+    }
+}
+
+impl Dialler for HardGen {
+    fn line(&mut self) -> Line<'_> {
+        Line {
+            rng: &mut self.rng,
+            extra: &mut self.extra,
+            agent: self.agent,
+            number: &self.number,
+            p_inbound: self.p_inbound,
+            first_spam: &mut self.first_spam,
         }
     }
 
@@ -514,35 +537,5 @@ impl HardGen {
             (self.human * answer * short, Cat::HumanShort),
         ];
         pick_from(u, &cuts, Cat::NoAnswer)
-    }
-
-    pub fn truth(&self) -> Truth {
-        let s = &self.story;
-        let trouble_start_ms = match self.kind {
-            Kind::BurstThenDegrade => self.planted.first().map(|b| b.start_ms),
-            Kind::SlowDegrader => s.degrade_start,
-            Kind::AlreadyFlagged | Kind::RestedRecovered => self.first_call,
-            _ => None,
-        };
-        let slide_visible_ms = match (self.kind, s.degrade_start) {
-            (Kind::SlowDegrader, Some(ds)) if s.excess >= SLIDE_VISIBLE => {
-                Some(ds + (s.ramp_ms as f64 * SLIDE_VISIBLE / s.excess) as i64)
-            }
-            _ => None,
-        };
-        Truth {
-            number: self.number.clone(),
-            kind: self.kind,
-            bad: self.kind.is_bad(),
-            first_spam_ms: self.first_spam,
-            first_burst_ms: self.planted.first().map(|b| b.start_ms),
-            degrade_start_ms: s.degrade_start,
-            trouble_start_ms,
-            provider: Some(self.provider),
-            first_call_ms: self.first_call,
-            rest_ms: self.rest_ms,
-            slide_visible_ms,
-            planted_bursts: self.planted.clone(),
-        }
     }
 }

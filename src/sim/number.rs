@@ -6,9 +6,9 @@
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::fill::fill_phone;
+use super::fill::{Dialler, Line, place_call};
 use super::object::CallObject;
-use super::outcome::{Cat, inbound_outcome, pick_from, realize};
+use super::outcome::{Cat, pick_from};
 use super::plan::{ConfKind, Ctx, DAY_MS, HOUR_MS, MIN_MS, stream_seed};
 use super::text::AGENTS;
 use super::{Kind, PlantedBurst, Truth};
@@ -351,27 +351,7 @@ impl NumberGen {
         if burst && self.burst_pos == 0 {
             self.burst_start = t;
         }
-        let inbound = !burst && self.p_inbound > 0.0 && self.rng.random_bool(self.p_inbound);
-        let o = if inbound {
-            inbound_outcome(&mut self.rng)
-        } else {
-            let cat = self.pick(ctx, t, burst);
-            realize(cat, &mut self.rng)
-        };
-        if o.reason == "marked_as_spam" && self.first_spam.is_none() {
-            self.first_spam = Some(t);
-        }
-        fill_phone(
-            obj,
-            &mut self.rng,
-            &mut self.extra,
-            ctx.full,
-            &AGENTS[self.agent],
-            &self.number,
-            inbound,
-            t,
-            &o,
-        );
+        place_call(self, ctx, obj, t, burst);
         if burst {
             self.burst_left -= 1;
             self.burst_pos += 1;
@@ -479,6 +459,41 @@ impl NumberGen {
         }
     }
 
+    pub fn truth(&self) -> Truth {
+        Truth {
+            number: self.number.clone(),
+            kind: self.kind,
+            bad: self.kind.is_bad(),
+            first_spam_ms: self.first_spam,
+            first_burst_ms: self.story.first_burst,
+            degrade_start_ms: self.story.degrade_start,
+            trouble_start_ms: match self.kind {
+                Kind::BurstThenDegrade => self.story.first_burst,
+                Kind::SlowDegrader => self.story.degrade_start,
+                Kind::AlreadyFlagged | Kind::RestedRecovered => self.first_call,
+                _ => None,
+            },
+            provider: None,
+            first_call_ms: self.first_call,
+            rest_ms: None,
+            slide_visible_ms: None,
+            planted_bursts: self.planted.clone(),
+        }
+    }
+}
+
+impl Dialler for NumberGen {
+    fn line(&mut self) -> Line<'_> {
+        Line {
+            rng: &mut self.rng,
+            extra: &mut self.extra,
+            agent: self.agent,
+            number: &self.number,
+            p_inbound: self.p_inbound,
+            first_spam: &mut self.first_spam,
+        }
+    }
+
     fn pick(&mut self, ctx: &Ctx, t: i64, burst: bool) -> Cat {
         if let Some(c) = ctx.confounder_at(t) {
             return match c {
@@ -520,27 +535,5 @@ impl NumberGen {
             (0.28 * m.answer * m.short, Cat::HumanShort),
         ];
         pick_from(u, &cuts, Cat::NoAnswer)
-    }
-
-    pub fn truth(&self) -> Truth {
-        Truth {
-            number: self.number.clone(),
-            kind: self.kind,
-            bad: self.kind.is_bad(),
-            first_spam_ms: self.first_spam,
-            first_burst_ms: self.story.first_burst,
-            degrade_start_ms: self.story.degrade_start,
-            trouble_start_ms: match self.kind {
-                Kind::BurstThenDegrade => self.story.first_burst,
-                Kind::SlowDegrader => self.story.degrade_start,
-                Kind::AlreadyFlagged | Kind::RestedRecovered => self.first_call,
-                _ => None,
-            },
-            provider: None,
-            first_call_ms: self.first_call,
-            rest_ms: None,
-            slide_visible_ms: None,
-            planted_bursts: self.planted.clone(),
-        }
     }
 }
