@@ -305,10 +305,6 @@ pub fn failures(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -
     (Part { value, reasons }, p)
 }
 
-/// Trend: a one-sided CUSUM over the last `trend_days` daily failure rates in excess of
-/// the fleet's, with an allowance of `cusum_slack` plus one standard error per day. It
-/// counts while the EWMA of the excess stays above the slack (still rising or high).
-/// Returns the part and whether the rise crossed `cusum_threshold`.
 /// A slide against the number's own past in one stretch (`part`, inside `all`): its
 /// failures (up) or answers (down) beside what its own rate relative to the fleet before
 /// the stretch predicts, at the fleet's rates in the same hours (so a fleet-wide change is
@@ -417,7 +413,13 @@ fn own_slide_reason(s: &OwnSlide, cfg: &ScoreConfig) -> String {
     )
 }
 
-pub fn trend(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
+/// Trend: a one-sided CUSUM over the last `trend_days` daily failure rates in excess of
+/// the fleet's, with an allowance of `cusum_slack` plus one standard error per day. It
+/// counts while the EWMA of the excess stays above the slack (still rising or high).
+/// A recovered number's rise is its old episode's, as its failures are: the part is
+/// multiplied by its recovery factor, with no signal and no reason. Returns the part and
+/// whether the rise crossed `cusum_threshold`.
+pub fn trend(g: &Gathered, cfg: &ScoreConfig, recovered: Option<&Recovery>) -> (Part, bool) {
     let from_day = (g.as_of_hour - cfg.trend_days * 24).div_euclid(24);
     let min = cfg.trend_min_daily_calls as f64;
     let days = || {
@@ -436,6 +438,13 @@ pub fn trend(g: &Gathered, cfg: &ScoreConfig) -> (Part, bool) {
         return (Part::default(), false);
     }
     let value = 100.0 * saturate(c.value, cfg.trend_full);
+    if let Some(r) = recovered {
+        let part = Part {
+            value: value * r.factor,
+            reasons: Vec::new(),
+        };
+        return (part, false);
+    }
     let signal = c.value >= cfg.cusum_threshold;
     let mut reasons = Vec::new();
     if signal && let Some(start) = c.run_start {

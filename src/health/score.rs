@@ -32,13 +32,7 @@ pub fn assess(
     let recovered = recovery::recovery(&g, cfg);
     let (flags, flag_facts) = components::flags(&g, n, cfg, as_of_ms, recovered.as_ref());
     let (failures, failure_p) = components::failures(&g, cfg, recovered.as_ref());
-    let (mut trend, trend_signal) = components::trend(&g, cfg);
-    // A recovered number's rise in failures is its old episode's, as its failures are.
-    trend.value *= recovered.map_or(1.0, |r| r.factor);
-    let trend_signal = trend_signal && recovered.is_none();
-    if recovered.is_some() {
-        trend.reasons.clear();
-    }
+    let (trend, trend_signal) = components::trend(&g, cfg, recovered.as_ref());
     let (bursts, bursts_recent) = components::bursts(n, cfg, as_of_ms);
     let engagement = components::engagement(&g, cfg);
     let (pacing, over_pace) = components::pacing(&g, cfg);
