@@ -77,6 +77,18 @@ impl Ctx {
         Store::open_ro(&self.db)
     }
 
+    /// Opens the database to read, as of `as_of`, and tells the person (unless `-q`) when
+    /// its newest data is older than `score.stale_after_hours` (read-only views warn; they
+    /// do not refuse).
+    pub fn open_reader_at(&self, as_of: &AsOfMoment) -> Result<Store> {
+        let store = self.open_reader()?;
+        let fresh = store.check_freshness(as_of, self.settings.score.stale_after_hours)?;
+        if let Some(w) = fresh.warning() {
+            self.say(&w);
+        }
+        Ok(store)
+    }
+
     /// The moment `text` of the flag `flag` (`--before`, `--since`, ...) in milliseconds;
     /// a timestamp with no zone is taken as UTC and the person is told so (unless `-q`).
     pub fn moment(&self, flag: &str, text: &str) -> Result<i64> {

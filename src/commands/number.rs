@@ -23,13 +23,7 @@ pub fn run(ctx: &Ctx, args: NumberArgs) -> Result<u8> {
     let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let cfg = &ctx.settings.score;
     let rules = rules(cfg, &ctx.settings.pool)?;
-    let store = ctx.open_reader()?;
-    if let Some(w) = store
-        .check_freshness(&as_of, cfg.stale_after_hours)?
-        .warning()
-    {
-        ctx.say(&w);
-    }
+    let store = ctx.open_reader_at(&as_of)?;
     let story = store.number_story(&StoryRequest {
         number: &number,
         as_of_ms: as_of.ms,

@@ -11,11 +11,7 @@ use crate::store::pool_demand::capacity_plan;
 pub fn run(ctx: &Ctx, args: PoolArgs) -> Result<u8> {
     let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let rules = rules(&ctx.settings.score, &ctx.settings.pool)?;
-    let store = ctx.open_reader()?;
-    let fresh = store.check_freshness(&as_of, ctx.settings.score.stale_after_hours)?;
-    if let Some(w) = fresh.warning() {
-        ctx.say(&w);
-    }
+    let store = ctx.open_reader_at(&as_of)?;
     let plan = capacity_plan(&store, &rules, as_of.ms, args.by.into())?;
     for note in report::pool_plan::notes(&plan) {
         ctx.say(&note);

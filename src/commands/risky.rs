@@ -11,11 +11,7 @@ use crate::store::pool::risky_at;
 pub fn run(ctx: &Ctx, args: RiskyArgs) -> Result<u8> {
     let as_of = ctx.as_of(args.as_of.as_of.as_deref())?;
     let rules = rules(&ctx.settings.score, &ctx.settings.pool)?;
-    let store = ctx.open_reader()?;
-    let fresh = store.check_freshness(&as_of, ctx.settings.score.stale_after_hours)?;
-    if let Some(w) = fresh.warning() {
-        ctx.say(&w);
-    }
+    let store = ctx.open_reader_at(&as_of)?;
     let top = (!args.all).then_some(args.top);
     let rows = risky_at(&store, &rules, as_of.ms, args.min_score, top)?;
     report::scores::risky(args.format, &rows, ctx.width)?;
