@@ -202,6 +202,19 @@ pub struct CapacityRow {
 }
 
 impl CapacityRow {
+    /// Its numbers and their counts by status: numbers, active, probation, resting,
+    /// retired, released (the order every report shows them in).
+    pub fn status_counts(&self) -> [i64; 6] {
+        [
+            self.numbers,
+            self.active,
+            self.probation,
+            self.resting,
+            self.retired,
+            self.released,
+        ]
+    }
+
     pub fn dialable(&self) -> i64 {
         self.active + self.probation
     }

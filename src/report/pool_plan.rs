@@ -78,7 +78,7 @@ pub fn full_table(plan: &CapacityPlan) -> Table {
             r.country.clone(),
             r.time_zone.clone(),
         ];
-        row.extend(status_counts(r));
+        row.extend(r.status_counts().map(|n| n.to_string()));
         row.extend([
             fixed(r.calls_per_day, 2),
             fixed(r.lead_calls_per_day, 2),
@@ -110,7 +110,7 @@ pub fn person_table(plan: &CapacityPlan) -> Table {
             _ => r.region.clone(),
         };
         let mut row = vec![r.group.clone(), region];
-        row.extend(status_counts(r));
+        row.extend(r.status_counts().map(|n| n.to_string()));
         row.extend([
             fixed(r.calls_per_day, 1),
             fixed(r.lead_calls_per_day, 1),
@@ -123,19 +123,6 @@ pub fn person_table(plan: &CapacityPlan) -> Table {
         t.push(row);
     }
     t
-}
-
-/// A row's numbers and its counts by status, in the tables' order.
-fn status_counts(r: &CapacityRow) -> [String; 6] {
-    [
-        r.numbers,
-        r.active,
-        r.probation,
-        r.resting,
-        r.retired,
-        r.released,
-    ]
-    .map(|n| n.to_string())
 }
 
 /// One row as JSON, its first key `area_code` or `group`, then the row's fields.

@@ -339,14 +339,7 @@ fn pool_cells(out: &mut String, r: &CapacityRow, cell: &str) {
         esc(&r.region),
         esc(&r.time_zone)
     );
-    for v in [
-        r.numbers,
-        r.active,
-        r.probation,
-        r.resting,
-        r.retired,
-        r.released,
-    ] {
+    for v in r.status_counts() {
         let _ = write!(out, "<{cell} class=\"num\">{v}</{cell}>");
     }
     let _ = write!(
