@@ -191,24 +191,24 @@ impl Store {
     /// only that hour's UTC day of calls is read, through the `(anchor_day, call_key)`
     /// index, with the calls that have no start yet (filed under no day).
     pub fn data_freshness(&self) -> Result<Freshness> {
-        let watermark_ms = self
-            .meta_get(meta::PULL_WATERMARK_MS)?
-            .and_then(|v| v.parse().ok());
-        let first_call_ms = self.edge_call("ASC", "MIN", "placed_ms < (?1 + 1) * ?2")?;
-        let newest_call_ms = self.edge_call("DESC", "MAX", "placed_ms >= ?1 * ?2")?;
+        let (first, newest) = (self.edge_hour("ASC")?, self.edge_hour("DESC")?);
         Ok(Freshness {
-            first_call_ms,
-            newest_call_ms,
-            watermark_ms,
+            first_call_ms: first.map(|h| self.first_call_in(h)).transpose()?,
+            newest_call_ms: newest.map(|h| self.newest_call_in(h)).transpose()?,
+            watermark_ms: self.watermark_ms()?,
         })
     }
 
-    /// The first (`ASC`, `MIN`) or newest (`DESC`, `MAX`) call: found in the first or last
-    /// hour the rollups hold a call in (`within` keeps that hour's side, `?1` the hour,
-    /// `?2` its length), else that hour's start (its raw calls were pruned).
-    fn edge_call(&self, order: &str, pick: &str, within: &str) -> Result<Option<i64>> {
-        let hour: Option<i64> = self
-            .conn
+    /// How far the last successful pull reached.
+    fn watermark_ms(&self) -> Result<Option<i64>> {
+        Ok(self
+            .meta_get(meta::PULL_WATERMARK_MS)?
+            .and_then(|v| v.parse().ok()))
+    }
+
+    /// The first (`ASC`) or last (`DESC`) hour the rollups hold a call in.
+    fn edge_hour(&self, order: &str) -> Result<Option<i64>> {
+        self.conn
             .query_row(
                 &format!(
                     "SELECT hour FROM fleet_hourly WHERE attempts + inbound + platform_fault > 0 \
@@ -218,10 +218,23 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.wrap(e))?;
-        let Some(hour) = hour else {
-            return Ok(None);
-        };
+            .map_err(|e| self.wrap(e))
+    }
+
+    /// The first call placed in `hour`, the first hour with calls.
+    fn first_call_in(&self, hour: i64) -> Result<i64> {
+        self.call_in(hour, "MIN", "placed_ms < (?1 + 1) * ?2")
+    }
+
+    /// The newest call placed in `hour`, the last hour with calls.
+    fn newest_call_in(&self, hour: i64) -> Result<i64> {
+        self.call_in(hour, "MAX", "placed_ms >= ?1 * ?2")
+    }
+
+    /// The `pick` (`MIN`, `MAX`) of the placed times of `hour`'s day of calls (and those
+    /// filed under no day) on `within`'s side of it (`?1` the hour, `?2` its length), else
+    /// the hour's start (its raw calls were pruned).
+    fn call_in(&self, hour: i64, pick: &str, within: &str) -> Result<i64> {
         let day = (hour * HOUR_MS).div_euclid(DAY_MS);
         let call: Option<i64> = self
             .conn
@@ -233,18 +246,49 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(|e| self.wrap(e))?;
-        Ok(Some(call.unwrap_or(hour * HOUR_MS)))
+        Ok(call.unwrap_or(hour * HOUR_MS))
     }
 
-    /// Judges the stored data for a command's as-of moment.
+    /// Judges the stored data for a command's as-of moment, as `data_freshness` then
+    /// `Freshness::judge` would, reading a call's exact time only when the verdict turns on
+    /// it: the first call when as-of falls inside the first hour, the newest when as-of is
+    /// not surely within the limit of the newest hour's start (stale, or close to it; a
+    /// stale verdict names the newest call). Nightly runs on fresh data read no calls.
     pub fn check_freshness(
         &self,
         as_of: &AsOfMoment,
         stale_after_hours: i64,
     ) -> Result<FreshnessCheck> {
+        let watermark_ms = self.watermark_ms()?;
+        let staleness = match (self.edge_hour("ASC")?, self.edge_hour("DESC")?) {
+            (Some(first), Some(newest)) => {
+                // A call of the first hour starts at or after the hour; one of the newest
+                // hour, too: the hour starts stand in when they settle the verdict.
+                let first_call_ms = if as_of.ms < (first + 1) * HOUR_MS {
+                    self.first_call_in(first)?
+                } else {
+                    first * HOUR_MS
+                };
+                let newest_floor = (newest * HOUR_MS).max(watermark_ms.unwrap_or(i64::MIN));
+                let surely_fresh = as_of.ms.saturating_sub(newest_floor)
+                    <= stale_after_hours.saturating_mul(HOUR_MS);
+                let newest_call_ms = if surely_fresh {
+                    newest * HOUR_MS
+                } else {
+                    self.newest_call_in(newest)?
+                };
+                Freshness {
+                    first_call_ms: Some(first_call_ms),
+                    newest_call_ms: Some(newest_call_ms),
+                    watermark_ms,
+                }
+                .judge(as_of.ms, stale_after_hours)
+            }
+            _ => Staleness::Empty,
+        };
         Ok(FreshnessCheck {
             as_of: as_of.clone(),
-            staleness: self.data_freshness()?.judge(as_of.ms, stale_after_hours),
+            staleness,
         })
     }
 

@@ -242,6 +242,44 @@ fn the_query_finds_what_a_scan_of_every_call_finds_and_falls_back_to_rollups() {
 }
 
 #[test]
+fn the_check_reads_calls_only_when_needed_and_judges_as_the_full_freshness_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, end) = loaded_store(&dir);
+    let full = store.data_freshness().unwrap();
+    let (first, newest) = (full.first_call_ms.unwrap(), full.newest_call_ms.unwrap());
+    // As-of moments on both sides of the first call, the newest call and the limit, to the
+    // minute and the hour, with and without a watermark.
+    let mut moments = vec![first - H, first - 1, first, first + 1, first + H];
+    for d in [-2 * H, -1, 0, 1, 30 * 60_000, H, 2 * H] {
+        moments.push(newest + 36 * H + d);
+        moments.push(end + 36 * H + d);
+    }
+    for watermark in [None, Some(newest + 3 * H + 17)] {
+        if let Some(w) = watermark {
+            store
+                .meta_set(meta::PULL_WATERMARK_MS, &w.to_string())
+                .unwrap();
+            moments.extend([w + 36 * H - 1, w + 36 * H, w + 36 * H + 1]);
+        }
+        let full = store.data_freshness().unwrap();
+        assert_eq!(full.watermark_ms, watermark);
+        for limit in [1, 36] {
+            for &at in &moments {
+                let as_of = AsOfMoment {
+                    ms: at,
+                    given: None,
+                };
+                assert_eq!(
+                    store.check_freshness(&as_of, limit).unwrap().staleness,
+                    full.judge(at, limit),
+                    "as of {at}, limit {limit}, watermark {watermark:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn one_stale_stretch_queues_one_alert_and_only_with_a_webhook() {
     let dir = tempfile::tempdir().unwrap();
     let (store, end) = loaded_store(&dir);
