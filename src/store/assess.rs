@@ -15,7 +15,7 @@ use crate::pool::change::count_statuses;
 use crate::pool::{Change, Entry, Evidence, Plan, PoolConfig, Rules, Zones, evidence, plan};
 use crate::store::outbox::enqueue;
 use crate::store::pool::apply_plan;
-use crate::store::two_readers::{Meeting, from_both_ends};
+use crate::store::two_readers::from_both_ends;
 use crate::store::{HistoryScan, Store, end_hour_exclusive};
 use crate::time::rfc3339;
 
@@ -64,16 +64,11 @@ pub fn judge_all(
         descending,
     };
     let bursts = store.scan_bursts(&scan(false))?;
-    let meeting = Meeting::default();
-    let claim = |number: &str, descending: bool| meeting.claim(number, descending);
     type Found = (Vec<Assessment>, Vec<(String, Evidence)>);
-    let run = |s: &Store, descending: bool| -> Result<Found> {
-        let (mut out, mut found) = (Vec::new(), Vec::new());
-        s.stream_histories(
-            &scan(descending),
-            &bursts,
-            |n| claim(n, descending),
-            |h| {
+    let run =
+        |s: &Store, descending: bool, claim: &(dyn Fn(&str) -> bool + Sync)| -> Result<Found> {
+            let (mut out, mut found) = (Vec::new(), Vec::new());
+            s.stream_histories(&scan(descending), &bursts, claim, |h| {
                 if let Some(p) = pool
                     && let Some(e) = p.registry.get(&h.number)
                     && let Some(ev) = evidence::for_entry(e, &h, &fleet, as_of_ms, &p.rules)
@@ -82,10 +77,9 @@ pub fn judge_all(
                 }
                 out.push(assess(&h, &fleet, cfg, as_of_ms));
                 Ok(())
-            },
-        )?;
-        Ok((out, found))
-    };
+            })?;
+            Ok((out, found))
+        };
     // Without a second connection (it cannot be opened), one reader does it all.
     let ((mut assessments, mut found), (more, more_found)) = from_both_ends(store, "scoring", run)?;
     assessments.extend(more);

@@ -20,7 +20,7 @@ use crate::health::bursts::Burst;
 use crate::health::rollup::{HOUR_MS, hour_of};
 use crate::health::score_config::ScoreConfig;
 use crate::store::Store;
-use crate::store::two_readers::{Meeting, from_both_ends};
+use crate::store::two_readers::from_both_ends;
 use crate::time::rfc3339;
 
 /// The most steps one backtest replays (with the horizon's lead-up).
@@ -133,20 +133,15 @@ pub fn backtest(store: &Store, cfg: &ScoreConfig, req: &Request) -> Result<Backt
     let scan = scan_of(&plan, &steps, cfg);
     let fleet = store.fleet_hours(scan.from_hour, scan.end_hour)?;
     let bursts = store.replay_bursts(&scan)?;
-    let meeting = Meeting::default();
-    let claim = |number: &str, descending: bool| meeting.claim(number, descending);
-    let run = |s: &Store, descending: bool| -> Result<Vec<Track>> {
+    let run = |s: &Store,
+               descending: bool,
+               claim: &(dyn Fn(&str) -> bool + Sync)|
+     -> Result<Vec<Track>> {
         let mut out = Vec::new();
-        s.stream_replay(
-            &scan,
-            descending,
-            &bursts,
-            |n| claim(n, descending),
-            |h| {
-                out.push(replay_number(&h, &fleet, cfg, &plan, &steps));
-                Ok(())
-            },
-        )?;
+        s.stream_replay(&scan, descending, &bursts, claim, |h| {
+            out.push(replay_number(&h, &fleet, cfg, &plan, &steps));
+            Ok(())
+        })?;
         Ok(out)
     };
     let (mut tracks, more) = from_both_ends(store, "backtest", run)?;

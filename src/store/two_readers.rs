@@ -32,20 +32,25 @@ impl Meeting {
     }
 }
 
-/// Runs `run(store, false)` here and `run(twin, true)` on a second read-only connection on
-/// another thread, and returns both results (the second `T::default()` when no second
+/// Runs `run(store, false, claim)` here and `run(twin, true, claim)` on a second read-only
+/// connection on another thread, `claim(number)` telling each reader whether a number is
+/// still its to take, and returns both results (the second `T::default()` when no second
 /// connection can be opened: one reader then does it all). `what` names the work in the
 /// error a failed thread gives.
 pub(crate) fn from_both_ends<T: Send + Default>(
     store: &Store,
     what: &str,
-    run: impl Fn(&Store, bool) -> Result<T> + Sync,
+    run: impl Fn(&Store, bool, &(dyn Fn(&str) -> bool + Sync)) -> Result<T> + Sync,
 ) -> Result<(T, T)> {
+    let meeting = Meeting::default();
+    let up_claim = |n: &str| meeting.claim(n, false);
+    let down_claim = |n: &str| meeting.claim(n, true);
     let second = store.open_twin().ok();
     let (up, down) = std::thread::scope(|scope| {
         let run = &run;
-        let down = second.map(|s2| scope.spawn(move || run(&s2, true)));
-        let up = run(store, false);
+        let down_claim = &down_claim;
+        let down = second.map(|s2| scope.spawn(move || run(&s2, true, down_claim)));
+        let up = run(store, false, &up_claim);
         let down = match down {
             Some(handle) => handle
                 .join()
