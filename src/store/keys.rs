@@ -51,6 +51,27 @@ pub(crate) mod test_key_mask {
     }
 }
 
+/// How far from midnight UTC a start must lie for a re-delivery of the same call to be
+/// looked for under the neighbouring day too: a later delivery may carry a start a little
+/// off the first one's (rounded to the second by an export, or recomputed), and near
+/// midnight that moves it to the other day. An hour also covers a start an hour off
+/// (a daylight-saving mix-up).
+pub(crate) const NEAR_MIDNIGHT_MS: i64 = 3_600_000;
+
+/// The other day a call starting at `start_ms` may already be filed under: the
+/// neighbouring UTC day when the start lies within `NEAR_MIDNIGHT_MS` of midnight.
+pub(crate) fn neighbour_day(start_ms: Option<i64>) -> Option<i64> {
+    let s = start_ms?;
+    let (day, into) = (s.div_euclid(DAY_MS), s.rem_euclid(DAY_MS));
+    if into < NEAR_MIDNIGHT_MS {
+        Some(day - 1)
+    } else if DAY_MS - into <= NEAR_MIDNIGHT_MS {
+        Some(day + 1)
+    } else {
+        None
+    }
+}
+
 /// The day a call is filed under: the UTC day of its start, or `UNANCHORED`.
 pub(crate) fn anchor_day(start_ms: Option<i64>) -> i64 {
     start_ms.map_or(UNANCHORED, |s| s.div_euclid(DAY_MS))
@@ -113,14 +134,15 @@ impl CallIndex {
     }
 
     /// The stored row of `call_id` when it is anywhere but its own slot `(day, key)`:
-    /// in the overflow list, unanchored (for a call with a start), or under any day (for
-    /// a call without one).
+    /// in the overflow list, unanchored or under the neighbouring day (`neighbour`, for a
+    /// call with a start near midnight), or under any day (for a call without a start).
     pub(crate) fn find_elsewhere(
         &mut self,
         conn: &Connection,
         call_id: &str,
         key: i64,
         day: i64,
+        neighbour: Option<i64>,
     ) -> rusqlite::Result<Option<i64>> {
         if self.overflow
             && let Some(row) = conn
@@ -131,10 +153,8 @@ impl CallIndex {
             return Ok(Some(row));
         }
         let days: Vec<i64> = if day != UNANCHORED {
-            if !self.unanchored {
-                return Ok(None);
-            }
-            vec![UNANCHORED]
+            let unanchored = self.unanchored.then_some(UNANCHORED);
+            unanchored.into_iter().chain(neighbour).collect()
         } else {
             self.days(conn)?.iter().copied().collect()
         };
@@ -252,6 +272,15 @@ mod tests {
         assert_eq!(anchor_day(Some(0)), 0);
         assert_eq!(anchor_day(Some(DAY_MS - 1)), 0);
         assert_eq!(anchor_day(Some(DAY_MS)), 1);
+        // Within an hour of midnight the other day is looked at too.
+        assert_eq!(neighbour_day(None), None);
+        assert_eq!(neighbour_day(Some(DAY_MS)), Some(0));
+        assert_eq!(neighbour_day(Some(DAY_MS + NEAR_MIDNIGHT_MS - 1)), Some(0));
+        assert_eq!(neighbour_day(Some(DAY_MS + NEAR_MIDNIGHT_MS)), None);
+        assert_eq!(neighbour_day(Some(2 * DAY_MS - NEAR_MIDNIGHT_MS - 1)), None);
+        assert_eq!(neighbour_day(Some(2 * DAY_MS - NEAR_MIDNIGHT_MS)), Some(2));
+        assert_eq!(neighbour_day(Some(2 * DAY_MS - 1)), Some(2));
+        assert_eq!(neighbour_day(Some(-1)), Some(0));
         assert_ne!(call_key("call_a"), call_key("call_b"));
     }
 

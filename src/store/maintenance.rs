@@ -193,6 +193,19 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Error::from(e).at_db(&path))?;
+        // A call_id stored twice (a re-delivery whose start moved to another day, before
+        // the loader looked there): keep its most complete version, the latest on a tie.
+        tx.execute(
+            "DELETE FROM calls WHERE rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER \
+             (PARTITION BY call_id ORDER BY completeness DESC, rowid DESC) AS nth FROM calls \
+             WHERE call_id IN (SELECT call_id FROM calls GROUP BY call_id HAVING count(*) > 1)) \
+             WHERE nth > 1)",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM call_overflow WHERE call NOT IN (SELECT rowid FROM calls)",
+            [],
+        )?;
         tx.execute("DELETE FROM number_hourly WHERE hour >= ?1", [horizon_hour])?;
         tx.execute("DELETE FROM bursts WHERE start_ms >= ?1", [horizon])?;
         let cols = HourCounts::FIELDS.join(", ");
@@ -321,7 +334,9 @@ impl Store {
             ),
             (
                 repeated,
-                format!("{repeated} call_id(s) stored more than once"),
+                format!(
+                    "{repeated} call_id(s) stored more than once; `numhealth rebuild` keeps the most complete version of each"
+                ),
             ),
         ] {
             if off > 0 {

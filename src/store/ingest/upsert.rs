@@ -1,12 +1,13 @@
 //! Writing a batch of calls: in key order, the common case (a call seen for the first
-//! time) one insert into its own lookup slot; otherwise the call is found again by its
+//! time) one insert into its own lookup slot; a call starting near midnight UTC is first
+//! looked for under the other day too (`keys::neighbour_day`); otherwise the call is found again by its
 //! `call_id` (`store::keys`) and its stored version updated when this one is more
 //! complete, with the rollups adjusted by `new - old`.
 
 use super::file_load::FileLoad;
 use super::staged::PreparedCall;
 use crate::error::Result;
-use crate::store::keys::CallIndex;
+use crate::store::keys::{self, CallIndex};
 use crate::store::load::{CALL_COLUMNS, call_from_row};
 use crate::store::raw_statement::Param;
 
@@ -49,7 +50,8 @@ impl FileLoad<'_> {
             // The common case, a call seen for the first time: one insert into its slot.
             let mut refused = false;
             while let Some(call) = batch.get(i) {
-                if !self.index.only_in_own_slot(call.anchor) {
+                let near_midnight = keys::neighbour_day(call.rec.start_ms).is_some();
+                if near_midnight || !self.index.only_in_own_slot(call.anchor) {
                     break;
                 }
                 let slot = (call.anchor, Some(call.key));
@@ -103,14 +105,16 @@ impl FileLoad<'_> {
     /// `slot_taken`: an insert into its own slot was already refused.
     fn write_call(&mut self, call: &PreparedCall, slot_taken: bool) -> Result<()> {
         let rec = &*call.rec;
-        let found =
-            match self
-                .index
-                .find_elsewhere(&self.tx, &rec.call_id, call.key, call.anchor)?
-            {
-                Some(row) => Some(row),
-                None => self.insert_new(call, slot_taken)?,
-            };
+        let found = match self.index.find_elsewhere(
+            &self.tx,
+            &rec.call_id,
+            call.key,
+            call.anchor,
+            keys::neighbour_day(rec.start_ms),
+        )? {
+            Some(row) => Some(row),
+            None => self.insert_new(call, slot_taken)?,
+        };
         let Some(row) = found else {
             let short_ms = self.settings.short_call_ms;
             self.tally.inserted(call, short_ms);

@@ -36,6 +36,71 @@ fn redelivery_updates_never_double_counts() {
 }
 
 #[test]
+fn a_redelivery_whose_start_moved_across_midnight_updates_the_call() {
+    // 300 ms apart, either side of midnight UTC: one call, in separate files and in one.
+    let midnight = (T0 / 86_400_000 + 1) * 86_400_000;
+    let a = call(
+        "m1",
+        "+14155550100",
+        midnight - 100,
+        Some("dial_no_answer"),
+        Some(0),
+    );
+    let b = call(
+        "m1",
+        "+14155550100",
+        midnight + 200,
+        Some("marked_as_spam"),
+        Some(0),
+    );
+    // And the other way round: the later delivery starts before midnight.
+    let c = call(
+        "m2",
+        "+14155550100",
+        midnight + 50,
+        Some("dial_no_answer"),
+        Some(0),
+    );
+    let d = call(
+        "m2",
+        "+14155550100",
+        midnight - 950,
+        Some("marked_as_spam"),
+        Some(0),
+    );
+    let (_d1, mut apart) = open();
+    for x in [&a, &c] {
+        load(&mut apart, vec![Item::Call(Box::new(x.clone()), at(1))]);
+    }
+    for x in [&b, &d] {
+        let n = load(&mut apart, vec![Item::Call(Box::new(x.clone()), at(1))]);
+        assert_eq!((n.inserted, n.updated), (0, 1), "{}", x.call_id);
+    }
+    let (_d2, mut together) = open();
+    let items = [&a, &c, &b, &d]
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| Item::Call(Box::new(x.clone()), at(i as u64 + 1)))
+        .collect();
+    let n = load(&mut together, items);
+    assert_eq!((n.inserted, n.updated), (2, 2));
+    for s in [&apart, &together] {
+        assert_eq!(s.get_call("m1").unwrap().unwrap(), b);
+        assert_eq!(s.get_call("m2").unwrap().unwrap(), d);
+        assert_eq!(rollup_sum(s, "attempts"), 2);
+        assert_eq!(rollup_sum(s, "marked_as_spam"), 2);
+        assert_eq!(rollup_sum(s, "no_answer"), 0);
+        assert_eq!(s.check().unwrap().integrity, "ok");
+    }
+    // Further from midnight than `NEAR_MIDNIGHT_MS`, a start on another day is another
+    // placement: no lookup beyond the neighbouring day's slot is made for it.
+    assert_eq!(
+        crate::store::keys::neighbour_day(Some(midnight + 2 * 3_600_000)),
+        None
+    );
+}
+
+#[test]
 fn rollups_equal_a_rebuild_after_many_updates() {
     let (_d, mut s) = open();
     let mut items = Vec::new();
@@ -458,6 +523,46 @@ fn check_reports_repeated_ids_and_wrong_keys() {
         integrity.contains("filed under the wrong lookup key"),
         "{integrity}"
     );
+}
+
+#[test]
+fn rebuild_keeps_the_most_complete_version_of_a_repeated_id() {
+    // As an older loader left a re-delivery whose start moved across midnight: two rows of
+    // one call, each under its own day, the second more complete; both counted.
+    let (_d, mut s) = open();
+    let midnight = (T0 / 86_400_000 + 1) * 86_400_000;
+    let kept = call(
+        "r1",
+        "+14155550100",
+        midnight + 200,
+        Some("marked_as_spam"),
+        Some(0),
+    );
+    load(&mut s, vec![Item::Call(Box::new(kept.clone()), at(1))]);
+    s.conn
+        .execute_batch(&format!(
+            "INSERT INTO calls SELECT call_id, direction, our_number, other_number, 'ongoing', agent_id, \
+             NULL, start_ms - 300, NULL, NULL, in_voicemail, user_sentiment, call_successful, \
+             number_flags, placed_ms - 300, short, completeness - 1, fingerprint + 1, run_id, anchor_day - 1, call_key \
+             FROM calls WHERE call_id = 'r1';
+             INSERT INTO number_hourly (number, hour, attempts, pending, marks) \
+             VALUES ('+14155550100', {}, 1, 1, x'');",
+            (midnight - 300) / 3_600_000
+        ))
+        .unwrap();
+    assert!(
+        s.check()
+            .unwrap()
+            .integrity
+            .contains("stored more than once")
+    );
+    assert_eq!(rollup_sum(&s, "attempts"), 2);
+    s.rebuild(settings().short_call_ms, &BurstConfig::default())
+        .unwrap();
+    assert_eq!(s.check().unwrap().integrity, "ok");
+    assert_eq!(s.get_call("r1").unwrap().unwrap(), kept);
+    assert_eq!(rollup_sum(&s, "attempts"), 1);
+    assert_eq!(rollup_sum(&s, "pending"), 0);
 }
 
 /// The calls of `incremental_bursts_equal_a_rebuild_in_any_order`: over four days, a heavy
