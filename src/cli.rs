@@ -409,7 +409,7 @@ pub struct RotationArgs {
     /// Export even if the newest data is older than score.stale_after_hours (else exit 4)
     #[arg(long)]
     pub allow_stale: bool,
-    /// Write here atomically (created 0600) instead of stdout
+    /// Write here atomically (created 0600; a symlink is followed) instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -457,7 +457,8 @@ pub struct ReportArgs {
     pub store: DbArgs,
     #[command(flatten)]
     pub as_of: AsOf,
-    /// Write the report here, atomically (created 0600); it opens offline in any browser
+    /// Write the report here, atomically (created 0600; a symlink is followed; `-` for
+    /// stdout); it opens offline in any browser
     #[arg(short, long, value_name = "FILE", default_value = "report.html")]
     pub output: PathBuf,
 }

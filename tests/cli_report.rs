@@ -218,6 +218,32 @@ fn the_report_is_one_offline_page_that_agrees_with_risky() {
 }
 
 #[test]
+fn a_report_to_dash_goes_to_stdout_and_a_closed_pipe_is_quiet() {
+    let env = sample();
+    let out = env.run(&["report", "--as-of", AS_OF, "-o", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(stderr(&out).contains("to stdout"), "{}", stderr(&out));
+    assert!(
+        !env.dir.path().join("-").exists(),
+        "a file named - was written"
+    );
+    // The reader going away early ends it quietly, exit 0, as on every command.
+    let mut child = env
+        .cmd()
+        .args(["report", "-q", "--as-of", AS_OF, "-o", "-"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let done = child.wait_with_output().unwrap();
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(stderr(&done).is_empty(), "{}", stderr(&done));
+}
+
+#[test]
 fn stale_data_is_a_visible_warning_and_sections_are_capped() {
     let env = sample();
     let config = env.dir.path().join("nh.toml");

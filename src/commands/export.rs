@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<u8> {
         ctx.say(&format!(
             "wrote {} numbers to {}",
             rows.len(),
-            path.display()
+            report::output_name(path)
         ));
     }
     Ok(exit::OK)

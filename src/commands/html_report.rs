@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<u8> {
         "wrote the report ({} KB, {} numbers at risk) to {}",
         bytes.div_ceil(1024),
         overview.risk.len(),
-        args.output.display()
+        report::output_name(&args.output)
     ));
     Ok(exit::OK)
 }

@@ -178,9 +178,12 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     to_stdout(|out| out.write_all(bytes).map_err(io))
 }
 
-/// Writes a file atomically: `write` fills a temporary file (0600) in the same directory,
-/// which is synced and then renamed over `path`, so a reader sees the old file or the
-/// whole new one, never part of it. `what` names the file in errors ("the report").
+/// Writes an output file (`-o`) so that a reader sees the old file or the whole new one,
+/// never part of it: `write` fills a temporary file (0600) in the same directory, which is
+/// synced and then renamed over the file. A symbolic link is followed: the file it points
+/// at is replaced and the link stays (a dialer reading through it sees the new list). A
+/// FIFO or a device (`/dev/stdout`) is written straight into, and `-` means stdout.
+/// `what` names the file in errors ("the report").
 pub fn write_atomically(
     path: &std::path::Path,
     what: &str,
@@ -190,7 +193,24 @@ pub fn write_atomically(
         path: path.display().to_string(),
         message: m,
     };
-    let dir = path
+    if path.as_os_str() == "-" {
+        return to_stdout(write);
+    }
+    let target = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(fail("is a directory; name a file".into())),
+        Ok(m) if !m.is_file() => {
+            // A FIFO, a terminal or another device: no rename can stand in for it.
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| fail(format!("cannot open it for writing: {e}")))?;
+            write(&mut f)?;
+            return f.flush().map_err(|e| fail(e.to_string()));
+        }
+        Ok(_) => std::fs::canonicalize(path).map_err(|e| fail(e.to_string()))?,
+        Err(_) => link_target(path).unwrap_or_else(|| path.to_path_buf()),
+    };
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
@@ -202,14 +222,122 @@ pub fn write_atomically(
     tmp.flush()
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| fail(e.to_string()))?;
-    tmp.persist(path)
+    tmp.persist(&target)
         .map_err(|e| fail(format!("cannot move {what} into place: {}", e.error)))?;
     Ok(())
+}
+
+/// How messages name an output path: "stdout" for `-`.
+pub fn output_name(path: &std::path::Path) -> String {
+    if path.as_os_str() == "-" {
+        "stdout".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// A failed write to the output `path` of [`write_atomically`]: on stdout (`-`) a closed
+/// pipe ends the output quietly, as on every other command.
+pub fn output_error(path: &std::path::Path, e: std::io::Error) -> Error {
+    if path.as_os_str() == "-" {
+        io(e)
+    } else {
+        Error::Input {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Where a symbolic link to a file that does not exist yet points (relative to the link's
+/// directory), so that the file is created there and the link kept; `None` for a path that
+/// is no link.
+fn link_target(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let to = std::fs::read_link(path).ok()?;
+    Some(match path.parent() {
+        Some(dir) if to.is_relative() => dir.join(to),
+        _ => to,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn put(path: &std::path::Path, text: &str) -> Result<()> {
+        write_atomically(path, "the list", |out| {
+            out.write_all(text.as_bytes())
+                .map_err(|e| output_error(path, e))
+        })
+    }
+
+    #[test]
+    fn an_output_through_a_symlink_replaces_its_target_and_keeps_the_link() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("dialer")).unwrap();
+        let target = d.path().join("dialer/rotation.csv");
+        std::fs::write(&target, "old list\n").unwrap();
+        let link = d.path().join("rotation.csv");
+        std::os::unix::fs::symlink("dialer/rotation.csv", &link).unwrap();
+        put(&link, "new list\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new list\n");
+        // No temporary file left in either directory.
+        for dir in [d.path(), &d.path().join("dialer")] {
+            let names: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            assert!(
+                names.iter().all(|n| !n.starts_with(".numhealth-")),
+                "{names:?}"
+            );
+        }
+        // A link to a file that does not exist yet creates it there.
+        let dangling = d.path().join("later.csv");
+        std::os::unix::fs::symlink("dialer/later.csv", &dangling).unwrap();
+        put(&dangling, "first\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("dialer/later.csv")).unwrap(),
+            "first\n"
+        );
+    }
+
+    #[test]
+    fn a_fifo_is_written_into_and_a_directory_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("feed.csv");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        put(&fifo, "through the pipe\n").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe\n");
+        assert!(
+            !std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_file()
+        );
+        let e = put(d.path(), "x").unwrap_err().to_string();
+        assert!(e.contains("is a directory"), "{e}");
+    }
 
     #[test]
     fn formulas_are_defused_numbers_kept() {

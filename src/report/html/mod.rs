@@ -7,7 +7,7 @@ mod page;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::overview::Overview;
 
 pub use page::render;
@@ -37,15 +37,13 @@ pub fn number_id(number: &str) -> String {
     id
 }
 
-/// Renders the report and writes it to `path` atomically: a temporary file (0600) in the
-/// same directory, synced, then renamed over `path`. Returns the bytes written.
+/// Renders the report and writes it to `path` as `report::write_atomically` does (`-` is
+/// stdout). Returns the bytes written.
 pub fn write(overview: &Overview, path: &Path) -> Result<usize> {
     let html = render(overview)?;
     super::write_atomically(path, "the report", |out| {
-        out.write_all(html.as_bytes()).map_err(|e| Error::Input {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+        out.write_all(html.as_bytes())
+            .map_err(|e| super::output_error(path, e))
     })?;
     Ok(html.len())
 }
