@@ -203,6 +203,37 @@ mod tests {
         );
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file left behind");
+        // A retire the pool has not followed (still active) says so before the score's
+        // own sentence, so the row's action and its reasons agree.
+        let active = Entry::new(
+            "+14155550101",
+            Status::Active,
+            1_763_596_800_000,
+            Caps {
+                daily: 25,
+                hourly: 8,
+            },
+            "throttled: high risk".into(),
+        );
+        let held = [RotationRow {
+            number: "+14155550101".into(),
+            assessment: Some(verdict("+14155550101", Action::Retire)),
+            entry: active,
+            action: Action::Throttle,
+            calls_today: 0,
+            remaining_today: 25,
+        }];
+        let t = views::rotation(&held);
+        let mut csv = Vec::new();
+        t.write_csv(&mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(
+            csv.contains(
+                "throttle,,50.0,elevated,\"active in the pool (throttled: high risk), so throttle here; \
+                 the score alone says retire: one; two\",active"
+            ),
+            "{csv}"
+        );
         let missing = dir.path().join("nope").join("rotation.csv");
         assert!(matches!(
             rotation(&v, Some(&missing)),

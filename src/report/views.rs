@@ -192,6 +192,27 @@ pub fn risky(rows: &[Rated], full_reasons: bool) -> Table {
 /// rest_until, score, level, reasons`), then the pool's (`status, since, until,
 /// daily_cap, hourly_cap, calls_today, remaining_today`), then every component. `action`
 /// and `rest_until` agree with the status; a number with no calls yet has no score.
+/// The reasons of a rotation row. When the row's action is not the score's (the pool has
+/// not followed a rest or retire: the number is active or in probation for the reason its
+/// status gives), that comes first, so the action and the sentence after it agree.
+fn rotation_reasons(
+    a: &crate::health::assessment::Assessment,
+    action: crate::health::assessment::Action,
+    e: &crate::pool::Entry,
+) -> String {
+    let reasons = a.reasons.join("; ");
+    if a.action == action {
+        return reasons;
+    }
+    format!(
+        "{} in the pool ({}), so {} here; the score alone says {}: {reasons}",
+        e.status.as_str(),
+        e.reason,
+        action.as_str(),
+        a.action.as_str()
+    )
+}
+
 pub fn rotation(rows: &[RotationRow]) -> Table {
     let mut headers = vec![
         "number",
@@ -225,7 +246,8 @@ pub fn rotation(rows: &[RotationRow]) -> Table {
             rest_until,
             a.map(|a| format!("{:.1}", a.score)).unwrap_or_default(),
             a.map(|a| a.level.as_str().to_string()).unwrap_or_default(),
-            a.map(|a| a.reasons.join("; ")).unwrap_or_default(),
+            a.map(|a| rotation_reasons(a, r.action, e))
+                .unwrap_or_default(),
             e.status.as_str().to_string(),
             rfc3339(e.since_ms),
             until,
