@@ -73,8 +73,10 @@ pub fn apply(
     }
     if let Some(last) = known.last_at_ms.filter(|&l| l > m.at_ms) {
         return Err(format!(
-            "{number} already has a transition at {last} ms, after --at {}: history is append-only",
-            m.at_ms
+            "{number} already has a transition at {}, after --at {}: history is append-only \
+             (give an --at at or after it)",
+            crate::time::rfc3339(last),
+            crate::time::rfc3339(m.at_ms)
         ));
     }
     if let Some(old) = &m.replaces {
@@ -287,10 +289,12 @@ mod tests {
             at_ms: T - 1,
             ..mark(Status::Active)
         };
+        let err = apply(n, known, &early, &rules).unwrap_err();
+        assert!(err.contains("append-only"), "{err}");
+        // Both moments in the message as the user writes them, not as epoch milliseconds.
         assert!(
-            apply(n, known, &early, &rules)
-                .unwrap_err()
-                .contains("append-only")
+            err.contains("at 2025-11-20T00:00:00Z, after --at 2025-11-19T23:59:59Z"),
+            "{err}"
         );
     }
 

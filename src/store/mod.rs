@@ -199,8 +199,14 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
-        store.configure(false).map_err(|e| store.wrap(e))?;
-        let version = store.user_version()?;
+        let version = store
+            .configure(false)
+            .and_then(|()| {
+                store
+                    .conn
+                    .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            })
+            .map_err(|e| read_only_hint(path, e))?;
         if version != schema_version() {
             let hint = if version > schema_version() {
                 "it was written by a newer numhealth; upgrade numhealth"
@@ -313,6 +319,34 @@ impl Store {
     }
 }
 
+/// A read that SQLite refused as a write: in WAL mode a reader needs the `-shm` file
+/// beside the database, and creates it when it is missing, which a directory this user
+/// may not write to forbids. Says so, and how to fix it.
+fn read_only_hint(path: &Path, e: rusqlite::Error) -> Error {
+    let refused = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+    );
+    let mut shm = path.as_os_str().to_owned();
+    shm.push("-shm");
+    if refused && !Path::new(&shm).exists() {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        return Error::database(
+            path,
+            format!(
+                "cannot be read: it is in WAL mode and its directory is not writable by this user, \
+             so SQLite cannot create the shared-memory file (-shm) that readers need; let this \
+             user write to the directory (`chmod u+w {}`)",
+                dir.display()
+            ),
+        );
+    }
+    Error::from(e).at_db(path)
+}
+
 /// Refuses a database path that is a directory (`--db /tmp`): a usage error naming a file
 /// path to give instead.
 fn refuse_directory(path: &Path) -> Result<()> {
@@ -373,6 +407,29 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+
+    #[test]
+    fn a_read_refused_for_a_missing_shm_file_says_how_to_fix_it() {
+        // Root may write anywhere, so the refusal itself cannot be staged here: the error
+        // SQLite gives a reader that cannot create `-shm` is built by hand.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.db");
+        let refused = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("attempt to write a readonly database".into()),
+            )
+        };
+        let e = read_only_hint(&p, refused()).to_string();
+        assert!(e.contains("-shm") && e.contains("chmod u+w"), "{e}");
+        assert!(e.contains(&dir.path().display().to_string()), "{e}");
+        // With the file there, the refusal has another cause: SQLite's own words.
+        let mut shm = p.as_os_str().to_owned();
+        shm.push("-shm");
+        std::fs::write(&shm, b"").unwrap();
+        let e = read_only_hint(&p, refused()).to_string();
+        assert!(!e.contains("chmod") && e.contains("readonly"), "{e}");
+    }
 
     #[test]
     fn new_database_is_private_and_migrated() {
