@@ -109,3 +109,71 @@ fn an_unusable_callee_number_keeps_our_numbers_attempt() {
     let v = summary(&out);
     assert_eq!((n(&v, "inserted"), n(&v, "rejected")), (1, 0), "{v}");
 }
+
+#[test]
+fn an_api_error_body_saved_as_a_calls_file_fails_by_name_with_its_keys() {
+    let env = Env::new();
+    let body = write(
+        &env,
+        "calls.json",
+        b"{\"error\":\"unauthorized\",\"status\":401}\n",
+    );
+    let objects = write(&env, "foo.ndjson", b"{\"foo\":1}\n{}\n");
+    let good = fixture("list-calls-v2.json");
+    let out = ingest(&env, &[], &[&body, &objects, &good]);
+    // A failed file (1), not "some records rejected" (2): cron must stop on it.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}: no call records recognised: its only record (line 1) is a JSON object with \
+             none of the call fields (keys: error, status); is it an error response saved as \
+             a file?",
+            body.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}: no call records recognised: none of its 2 records",
+            objects.display()
+        )),
+        "{err}"
+    );
+    let v = summary(&out);
+    assert_eq!((n(&v, "inserted"), n(&v, "rejected")), (3, 0), "{v}");
+    let (_, rejects) = env.json(&["rejects", "--format", "json"]);
+    assert_eq!(rejects.as_array().map(Vec::len), Some(0), "{rejects}");
+    let (_, runs) = env.json(&["runs", "--format", "json"]);
+    assert_eq!(runs[0]["status"], "failed", "{runs}");
+}
+
+#[test]
+fn an_error_object_among_calls_is_a_reject_and_the_calls_land() {
+    let env = Env::new();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let call = format!(
+        r#"{{"call_id":"c1","direction":"outbound","from_number":"+14155550123","to_number":"+12125551234","start_timestamp":{}}}"#,
+        now_ms - 3_600_000
+    );
+    let file = write(
+        &env,
+        "mixed.ndjson",
+        format!("{call}\n{{\"error\":\"rate limited\"}}\n").as_bytes(),
+    );
+    let out = ingest(&env, &[], &[&file]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let v = summary(&out);
+    assert_eq!((n(&v, "inserted"), n(&v, "rejected")), (1, 1), "{v}");
+    let (_, rejects) = env.json(&["rejects", "--format", "json"]);
+    assert_eq!(rejects[0]["line"], 2, "{rejects}");
+    assert!(
+        rejects[0]["reason"].as_str().is_some_and(
+            |r| r.contains("none of the call fields") && r.ends_with("its keys: error")
+        ),
+        "{rejects}"
+    );
+}

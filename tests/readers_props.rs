@@ -43,8 +43,9 @@ struct Tally {
     refused: Option<String>,
 }
 
-/// A reject about the input's structure, not from validating a record (those name a
-/// call field): all a refused input may yield before its refusal.
+/// A reject about the input's structure or a record that is not a call record (a JSON
+/// object without call fields), not from validating one (those name a call field): all
+/// a refused input may yield before its refusal.
 fn structural(field: &Option<String>) -> bool {
     field.as_deref().is_none_or(|f| f == "items")
 }
@@ -106,8 +107,8 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
     }
     assert!(r.next().is_none(), "iterator resumed after its end");
     // The rule: a JSON input is refused exactly when it yielded records but none was an
-    // object (so: no call, no skip, no reject from validation); a CSV one when its header
-    // has no call_id, before any row.
+    // object with a call field (so: no call, no skip, no reject from validation); a CSV
+    // one when its header has no call_id, before any row.
     let nothing_recognised = t.calls + t.skipped == 0
         && !t.rejects.is_empty()
         && t.rejects.iter().all(|(f, _)| structural(f));

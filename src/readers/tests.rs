@@ -1,8 +1,10 @@
 //! Reader tests across shapes: detection, NDJSON, webhook events, v2 arrays, v3 pages,
-//! gzip, hashing and the reject kinds; CSV files and JSON arrays in their own files.
+//! gzip, hashing and the reject kinds; CSV files, JSON arrays and JSON objects with no
+//! call field in their own files.
 
 mod csv_files;
 mod json_arrays;
+mod no_call_fields;
 
 use std::io::{self, Read, Write};
 
