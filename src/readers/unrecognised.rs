@@ -4,6 +4,8 @@
 //!
 //! - Read as CSV: its header (the first row) must name a `call_id` column. Without one
 //!   the file is refused when the header is read, before any row.
+//!   A header that names neither number column, or no `from_number` and no `direction`
+//!   (so every row is outbound and lacks its own number), is refused the same way.
 //! - Read as JSON (NDJSON lines, a v2 array, v3 pages): at least one record (a line, an
 //!   array element) must be a JSON object carrying one of the call shape's keys (see
 //!   `Wire::has_call_field`), whatever validation then says of it. An object with none
@@ -41,6 +43,10 @@ pub(crate) enum Unrecognised {
         columns: usize,
         cut: bool,
     },
+    /// A CSV header with a `call_id` column but without the number column every row
+    /// would need for our own number: the header row (as CSV text, bounded), and
+    /// whether it has a `direction` column (if so, neither number column is there).
+    CsvNoOwnNumber { header: String, direction: bool },
     /// JSON records were read and none was an object: how many, and the first one's
     /// line and reject reason.
     NoObject {
@@ -234,6 +240,19 @@ fn hex_start(head: &[u8]) -> String {
 pub(crate) fn message(why: &Unrecognised, head: &[u8], cap: usize) -> String {
     let start = first_line(head);
     match why {
+        Unrecognised::CsvNoOwnNumber { header, direction } => {
+            let why = if *direction {
+                "no from_number and no to_number column, so no row has our own number"
+            } else {
+                "no from_number column and no direction column, so every row is an outbound \
+                 call without our own number (from_number)"
+            };
+            return format!(
+                "the CSV header has {why} and no row can be read (header: {}); expected \
+                 columns named like the call object's fields: {EXPECTED_COLUMNS}",
+                show(header, false)
+            );
+        }
         Unrecognised::NoCallFields {
             records,
             objects,
@@ -253,7 +272,7 @@ pub(crate) fn message(why: &Unrecognised, head: &[u8], cap: usize) -> String {
             hex_start(head)
         ),
         Looks::Json => match why {
-            Unrecognised::CsvHeader { .. } => format!(
+            Unrecognised::CsvHeader { .. } | Unrecognised::CsvNoOwnNumber { .. } => format!(
                 "{NOTHING}: it looks like JSON, not CSV (starts with {start}); \
                  leave --input-format at auto to read it as JSON"
             ),
