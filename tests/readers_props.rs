@@ -43,8 +43,9 @@ struct Tally {
     refused: Option<String>,
 }
 
-/// A reject about the input's structure, not from validating a record (those name a
-/// call field): all a refused input may yield before its refusal.
+/// A reject about the input's structure or a record that is not a call record (a JSON
+/// object without call fields), not from validating one (those name a call field): all
+/// a refused input may yield before its refusal.
 fn structural(field: &Option<String>) -> bool {
     field.as_deref().is_none_or(|f| f == "items")
 }
@@ -86,7 +87,7 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
             Err(e) => {
                 let refusal = [
                     "prop: no call records recognised: ",
-                    "prop: the CSV header has no call_id column",
+                    "prop: the CSV header has no ",
                 ];
                 if refusal.iter().any(|p| e.message.starts_with(p)) {
                     t.refused = Some(e.message);
@@ -106,8 +107,9 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
     }
     assert!(r.next().is_none(), "iterator resumed after its end");
     // The rule: a JSON input is refused exactly when it yielded records but none was an
-    // object (so: no call, no skip, no reject from validation); a CSV one when its header
-    // has no call_id, before any row.
+    // object with a call field (so: no call, no skip, no reject from validation); a CSV
+    // one when its header has no call_id or no number column a row could use, before
+    // any row.
     let nothing_recognised = t.calls + t.skipped == 0
         && !t.rejects.is_empty()
         && t.rejects.iter().all(|(f, _)| structural(f));
@@ -117,7 +119,7 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
         Shape::Csv => {
             assert!(t.refused.is_none() || t.calls + t.skipped + t.rejects.len() == 0);
             if !input.starts_with(&[0x1f, 0x8b]) {
-                assert_eq!(t.refused.is_some(), !csv_header_has_call_id(input));
+                assert_eq!(t.refused.is_some(), !csv_header_is_readable(input));
             }
         }
         _ if !gzip_failed => assert_eq!(
@@ -140,24 +142,31 @@ fn read(input: &[u8], format: InputFormat) -> (Shape, Tally) {
     (shape, t)
 }
 
-/// Whether the first CSV record of `input` (after a BOM) names a call_id column, as the
-/// reader reads a header (trimmed, any case, an optional `call_analysis.` prefix).
-fn csv_header_has_call_id(input: &[u8]) -> bool {
+/// Whether the first CSV record of `input` (after a BOM) names a call_id column and our
+/// own number's column for some row (`from_number`, or `to_number` with a `direction`
+/// column), as the reader reads a header (trimmed, any case, an optional
+/// `call_analysis.` prefix).
+fn csv_header_is_readable(input: &[u8]) -> bool {
     let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
     let mut rec = csv::ByteRecord::new();
-    matches!(rdr.read_byte_record(&mut rec), Ok(true))
-        && rec.iter().any(|f| {
+    if !matches!(rdr.read_byte_record(&mut rec), Ok(true)) {
+        return false;
+    }
+    let has = |column: &str| {
+        rec.iter().any(|f| {
             let name = String::from_utf8_lossy(f);
             let name = name
                 .trim()
                 .trim_start_matches('\u{feff}')
                 .to_ascii_lowercase();
-            name.strip_prefix("call_analysis.").unwrap_or(&name) == "call_id"
+            name.strip_prefix("call_analysis.").unwrap_or(&name) == column
         })
+    };
+    has("call_id") && (has("from_number") || (has("to_number") && has("direction")))
 }
 
 fn call(id: usize) -> String {
@@ -284,7 +293,7 @@ proptest! {
         let mut text = String::from(if bom { "\u{feff}" } else { "" });
         text.push_str("call_id,from_number,to_number,start_timestamp,notes");
         text.push_str(nl);
-        let (mut good, mut bad) = (0, 0);
+        let (mut good, mut bad, mut shifted) = (0, 0, 0);
         for (i, r) in rows.iter().enumerate() {
             match r {
                 None => { text.push_str(&format!("c{i},+14155550123,+12125551234,2026-11-20T10:00:00Z,\"x,{nl}y\"")); good += 1; }
@@ -292,6 +301,8 @@ proptest! {
                 Some((letters, rest)) => {
                     text.push_str(&format!("j{i},{letters},{rest}"));
                     bad += 1;
+                    // Data past the header's 5 columns: rejected as shifted, not for its number.
+                    shifted += usize::from(rest.split(',').skip(3).any(|c| !c.trim().is_empty()));
                 }
             }
             text.push_str(nl);
@@ -300,7 +311,9 @@ proptest! {
         prop_assert_eq!(shape, Shape::Csv);
         prop_assert_eq!(t.calls, good);
         prop_assert_eq!(t.rejects.len(), bad);
-        prop_assert!(t.rejects.iter().all(|(f, _)| f.as_deref() == Some("from_number")));
+        let number = t.rejects.iter().filter(|(f, _)| f.as_deref() == Some("from_number")).count();
+        let cells = t.rejects.iter().filter(|(f, r)| f.is_none() && r.starts_with("the row has ")).count();
+        prop_assert_eq!((number, cells), (bad - shifted, shifted));
         // A header with call_id: even a file of nothing but bad rows is not refused.
         prop_assert_eq!(t.refused, None);
     }

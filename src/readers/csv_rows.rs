@@ -1,7 +1,10 @@
 //! CSV exports: a header row naming call object fields, one call per row. Rows are
 //! read as byte records (so bad UTF-8 is a reject, not an error), mapped into the same
 //! `Wire` form as JSON, and validated with ISO 8601 times allowed. A header without a
-//! `call_id` column refuses the whole input before any row is read (`unrecognised`).
+//! `call_id` column, or without the number column every row would need, refuses the
+//! whole input before any row is read (`unrecognised`). Each row is first measured
+//! against the header (`csv_shape`: cut off by the end of the file, shifted, or lacking
+//! a column the call needs), then validated.
 //!
 //! Memory: the csv crate would grow a record without limit, so its input goes through
 //! `Guard`, which follows CSV quoting itself and, once a record passes the cap, ends it
@@ -14,12 +17,13 @@ use std::io::{self, BufRead, Read};
 
 use csv::ByteRecord;
 
+use super::csv_shape::{self, End, Needed};
 use super::record::{item, raw_text, reject};
 use super::source::{Replay, fill};
 use super::unrecognised::Unrecognised;
 use super::validate::Validator;
 use super::wire::{Analysis, ObjOr, Val, Wire};
-use crate::model::{Item, Locator};
+use crate::model::{Direction, Item, Locator};
 
 /// Columns we read, in `Wire` order.
 const FIELDS: [&str; 14] = [
@@ -59,6 +63,8 @@ struct Start {
     /// 1-based line in the real input.
     line: u64,
     cut: bool,
+    /// Whether the input ended inside this record (set at the end of the input).
+    end: End,
 }
 
 /// Caps each CSV record at `cap` bytes before the csv crate sees it (see module doc).
@@ -127,6 +133,16 @@ impl<R: BufRead> Read for Guard<R> {
             }
             let buf = fill(&mut self.inner)?;
             if buf.is_empty() {
+                // The end of the input: the last record has no line break after it.
+                if !self.at_record_start
+                    && let Some(s) = self.starts.back_mut()
+                {
+                    s.end = if self.q == Q::Quoted {
+                        End::OpenQuote
+                    } else {
+                        End::Eof
+                    };
+                }
                 return Ok(0);
             }
             if self.skipping {
@@ -153,6 +169,7 @@ impl<R: BufRead> Read for Guard<R> {
                         fed_at: self.fed + n as u64,
                         line: self.line,
                         cut: false,
+                        end: End::Terminated,
                     });
                 }
                 self.line += u64::from(b == b'\n');
@@ -192,6 +209,8 @@ pub(crate) struct CsvParser {
     rec: ByteRecord,
     /// Column index of each of `FIELDS` (first occurrence wins).
     cols: [Option<usize>; FIELDS.len()],
+    /// Columns in the header.
+    header_len: usize,
     header_read: bool,
     /// Set when the header has no `call_id` column: the input is refused.
     refused: Option<Unrecognised>,
@@ -208,18 +227,22 @@ impl CsvParser {
             rdr,
             rec: ByteRecord::new(),
             cols: [None; FIELDS.len()],
+            header_len: 0,
             header_read: false,
             refused: None,
             ordinal: 0,
         }
     }
 
-    /// Whether the input was refused for a header without a `call_id` column.
+    /// Whether the input was refused for its header (no `call_id`, or no number column
+    /// any row could use).
     pub(crate) fn unrecognised(&self) -> Option<Unrecognised> {
         self.refused.clone()
     }
 
-    /// Reads the header row; false if there is none or it names no `call_id` column.
+    /// Reads the header row; false if there is none, or it names no `call_id` column, or
+    /// no row could have our own number: no `from_number` column and either no
+    /// `to_number` or no `direction` column (every row outbound).
     fn read_header(&mut self) -> io::Result<bool> {
         self.header_read = true;
         if !self.read()? {
@@ -240,11 +263,20 @@ impl CsvParser {
                 *slot = Some(i);
             }
         }
+        self.header_len = self.rec.len();
         if self.cols[0].is_none() {
             self.refused = Some(Unrecognised::CsvHeader {
                 header: raw_text(&raw_row(&self.rec)),
                 columns: self.rec.len(),
                 cut,
+            });
+            return Ok(false);
+        }
+        let (direction, from, to) = (self.cols[4], self.cols[5], self.cols[6]);
+        if from.is_none() && (to.is_none() || direction.is_none()) {
+            self.refused = Some(Unrecognised::CsvNoOwnNumber {
+                header: raw_text(&raw_row(&self.rec)),
+                direction: direction.is_some(),
             });
             return Ok(false);
         }
@@ -283,6 +315,12 @@ impl CsvParser {
 
     /// The line the record just read starts on, and whether `Guard` cut it.
     fn locate(&mut self) -> (Option<u64>, bool) {
+        let (line, cut, _) = self.locate_end();
+        (line, cut)
+    }
+
+    /// `locate`, and how the input ended after the record.
+    fn locate_end(&mut self) -> (Option<u64>, bool, End) {
         let byte = self.rec.position().map_or(0, |p| p.byte());
         let csv_line = self.rec.position().map(|p| p.line());
         let starts = &mut self.rdr.get_mut().starts;
@@ -290,13 +328,13 @@ impl CsvParser {
             starts.pop_front();
         }
         match starts.pop_front() {
-            Some(s) => (Some(s.line), s.cut),
-            None => (csv_line, false),
+            Some(s) => (Some(s.line), s.cut, s.end),
+            None => (csv_line, false, End::Terminated),
         }
     }
 
     fn row(&mut self, v: &mut Validator) -> Item {
-        let (line, cut) = self.locate();
+        let (line, cut, end) = self.locate_end();
         let cap = self.rdr.get_ref().cap;
         self.ordinal += 1;
         let at = Locator {
@@ -311,6 +349,10 @@ impl CsvParser {
                 format!("record longer than {cap} bytes; row skipped"),
                 &raw,
             );
+        }
+        let last = self.rec.len().checked_sub(1).and_then(|i| self.field_at(i));
+        if let Some(p) = csv_shape::cut_or_shifted(&self.rec, self.header_len, end, last) {
+            return reject(at, p.field, p.reason, &raw);
         }
         if let Some(bad) = self
             .rec
@@ -339,6 +381,9 @@ impl CsvParser {
                 _ => Val::Absent,
             }
         };
+        if let Some(p) = self.lacks_needed_column() {
+            return reject(at, p.field, p.reason, &raw);
+        }
         let analysis = Analysis {
             in_voicemail: cell(11),
             user_sentiment: cell(12),
@@ -361,6 +406,48 @@ impl CsvParser {
             call: ObjOr::Absent,
         };
         item(v.check_call(&w, true), at, &raw)
+    }
+}
+
+impl CsvParser {
+    /// Which of `FIELDS` column `i` is read as, if any.
+    fn field_at(&self, i: usize) -> Option<&'static str> {
+        let f = self.cols.iter().position(|&c| c == Some(i))?;
+        FIELDS.get(f).copied()
+    }
+
+    /// The row's cell in column `col`, trimmed; `None` if absent or empty.
+    fn text(&self, col: Option<usize>) -> Option<&str> {
+        let t = std::str::from_utf8(self.rec.get(col?)?).ok()?.trim();
+        (!t.is_empty()).then_some(t)
+    }
+
+    /// A column the row's call needs and does not have (see `csv_shape`): `call_id`,
+    /// and our own number's for its direction. Web calls (skipped) and an unreadable
+    /// `direction` (rejected by validation) need no number column here.
+    fn lacks_needed_column(&self) -> Option<super::validate::Problem> {
+        if self.text(self.cols[1]) == Some("web_call") {
+            return None;
+        }
+        let own = match self.text(self.cols[4]).map(Direction::parse) {
+            None | Some(Some(Direction::Outbound)) => Needed {
+                name: "from_number",
+                col: self.cols[5],
+                holds: "an outbound call's own number",
+            },
+            Some(Some(Direction::Inbound)) => Needed {
+                name: "to_number",
+                col: self.cols[6],
+                holds: "an inbound call's own number",
+            },
+            Some(None) => return None,
+        };
+        let call_id = Needed {
+            name: "call_id",
+            col: self.cols[0],
+            holds: "the call's id",
+        };
+        csv_shape::missing(&[call_id, own], self.rec.len(), self.header_len)
     }
 }
 

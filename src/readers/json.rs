@@ -2,16 +2,16 @@
 //! iterative byte scanner walks the top-level structure (strings, escapes, nesting
 //! depth as a counter), cuts out each array element's bytes (capped), and hands them
 //! to the shared JSON record parser. A broken or unterminated top level is rejected
-//! once, and reading stops. If nothing read was a JSON object (only structure errors
-//! or elements that are not objects), the input holds nothing recognisable
-//! (`unrecognised`); an empty array or page is fine.
+//! once, and reading stops. If nothing read was a JSON object with a call field (only
+//! structure errors, elements that are not objects, or objects like `{"error": ...}`),
+//! the input holds nothing recognisable (`unrecognised`); an empty array or page is fine.
 
 use std::io::{self, BufRead};
 
 use super::detect::is_ws;
 use super::record::{json_item, reject};
 use super::source::{Replay, fill};
-use super::unrecognised::{Seen, Unrecognised};
+use super::unrecognised::{Record, Seen, Unrecognised};
 use super::validate::Validator;
 use crate::model::{Item, Locator, MAX_RAW_BYTES};
 
@@ -48,8 +48,8 @@ pub(crate) struct JsonParser {
     elem: Vec<u8>,
     overflow: bool,
     elem_len: u64,
-    /// The element just read was a JSON object.
-    object: bool,
+    /// What the element just read was (`NotObject` for structure rejects).
+    record: Record,
     seen: Seen,
 }
 
@@ -85,7 +85,7 @@ impl JsonParser {
             elem: Vec::new(),
             overflow: false,
             elem_len: 0,
-            object: false,
+            record: Record::NotObject,
             seen: Seen::default(),
         }
     }
@@ -259,8 +259,8 @@ impl JsonParser {
     pub(crate) fn next_item(&mut self, v: &mut Validator) -> Option<io::Result<Item>> {
         match self.step(v) {
             Ok(item) => item.map(|item| {
-                let object = std::mem::take(&mut self.object);
-                self.seen.note(&item, object);
+                let record = std::mem::replace(&mut self.record, Record::NotObject);
+                self.seen.note(&item, record);
                 Ok(item)
             }),
             Err(e) => {
@@ -510,8 +510,8 @@ impl JsonParser {
             );
             return Ok(reject(at, None, reason, &self.elem));
         }
-        let (item, object) = json_item(&self.elem, at, v);
-        self.object = object;
+        let (item, record) = json_item(&self.elem, at, v);
+        self.record = record;
         Ok(item)
     }
 }

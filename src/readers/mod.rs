@@ -3,7 +3,7 @@
 //!
 //! Layers, bottom up: `source` (count + SHA-256 the raw bytes, gunzip, replay what
 //! detection peeked), `detect` (which shape), one parser per shape (`ndjson`, `json`,
-//! `csv_rows`), `wire` (the typed borrowed form of a record), `validate` (the rules) and
+//! `csv_rows`, with `csv_shape` measuring rows against the header), `wire` (the typed borrowed form of a record), `validate` (the rules) and
 //! `unrecognised` (when a whole input holds nothing that is call data).
 //! A bad record is an `Item::Rejected` and reading goes on; only I/O and decompression
 //! failures, and an input in which nothing can be recognised as call data (see
@@ -11,6 +11,7 @@
 //! nothing but whitespace is `Shape::Empty` (`FileReader::is_empty`) and yields nothing.
 
 mod csv_rows;
+mod csv_shape;
 mod detect;
 mod json;
 mod ndjson;

@@ -1,13 +1,14 @@
 //! NDJSON: one call object or webhook event per line, read with a hard per-line cap.
 //! A longer line becomes one reject and the rest of it is skipped without buffering.
-//! Lines that are not JSON objects are rejects; if no line at all is one, the input
-//! holds nothing recognisable (`unrecognised`).
+//! Lines that are not JSON objects, or objects with none of the call fields, are
+//! rejects; if no line at all is a call-shaped object, the input holds nothing
+//! recognisable (`unrecognised`).
 
 use std::io::{self, BufRead, Read};
 
 use super::record::{json_item, reject};
 use super::source::{Replay, fill};
-use super::unrecognised::{Seen, Unrecognised};
+use super::unrecognised::{Record, Seen, Unrecognised};
 use super::validate::Validator;
 use crate::model::{Item, Locator};
 
@@ -46,20 +47,20 @@ impl NdjsonParser {
     }
 
     pub(crate) fn next_item(&mut self, v: &mut Validator) -> Option<io::Result<Item>> {
-        Some(self.next_record(v)?.map(|(item, object)| {
-            self.seen.note(&item, object);
+        Some(self.next_record(v)?.map(|(item, record)| {
+            self.seen.note(&item, record);
             item
         }))
     }
 
-    /// The next line's item, and whether the line was a JSON object.
-    fn next_record(&mut self, v: &mut Validator) -> Option<io::Result<(Item, bool)>> {
+    /// The next line's item, and what the line was.
+    fn next_record(&mut self, v: &mut Validator) -> Option<io::Result<(Item, Record)>> {
         loop {
             if self.buf.capacity() > KEEP_BUF_BYTES {
                 self.buf = Vec::with_capacity(8 * 1024);
             }
             match self.next_in_place(v) {
-                Ok(InPlace::Item(item, object)) => return Some(Ok((item, object))),
+                Ok(InPlace::Item(item, record)) => return Some(Ok((item, record))),
                 Ok(InPlace::Blank) => continue,
                 Ok(InPlace::NotWhole) => {}
                 Err(e) => return Some(Err(e)),
@@ -94,7 +95,7 @@ impl NdjsonParser {
                     "record longer than {} bytes ({total} bytes); line skipped",
                     self.cap
                 );
-                return Some(Ok((reject(at, None, reason, &self.buf), false)));
+                return Some(Ok((reject(at, None, reason, &self.buf), Record::NotObject)));
             }
             let mut line = self.buf.as_slice();
             while let Some((last, rest)) = line.split_last()
@@ -134,8 +135,8 @@ impl NdjsonParser {
                 line: Some(self.line_no),
                 record: self.ordinal,
             };
-            let (item, object) = json_item(line, at, v);
-            InPlace::Item(item, object)
+            let (item, record) = json_item(line, at, v);
+            InPlace::Item(item, record)
         };
         self.src.consume(end + 1);
         Ok(got)
@@ -144,8 +145,8 @@ impl NdjsonParser {
 
 /// What `next_in_place` found.
 enum InPlace {
-    /// A line's item, and whether the line was a JSON object.
-    Item(Item, bool),
+    /// A line's item, and what the line was.
+    Item(Item, Record),
     Blank,
     /// No whole line in the buffer (or one over the cap): read it the copying way.
     NotWhole,

@@ -1,8 +1,9 @@
 //! Shared by the JSON-based parsers: turn one record's bytes into an `Item`, and build
 //! rejects with their raw text kept (bounded).
 
+use super::unrecognised::{Record, no_call_fields_reason};
 use super::validate::{Problem, Validator, Verdict};
-use super::wire::Wire;
+use super::wire::{Keys, Wire};
 use crate::model::{Item, Locator, MAX_RAW_BYTES, Reject};
 
 /// The raw text kept with a reject: lossy UTF-8, at most `MAX_RAW_BYTES` bytes.
@@ -50,10 +51,11 @@ fn json_kind(first: u8) -> &'static str {
 }
 
 /// One JSON record (an NDJSON line or an array element): UTF-8 check, object check,
-/// typed parse, validation. The flag says whether the record was a JSON object at all
-/// (whatever validation said of it): a file of records none of which is one holds
-/// nothing recognisable (see `unrecognised`).
-pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> (Item, bool) {
+/// typed parse, call-field check, validation. The `Record` says whether it was a JSON
+/// object with a call field (whatever validation said of it), one without, or no object
+/// at all: a file with no record of the first kind holds nothing recognisable (see
+/// `unrecognised`).
+pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> (Item, Record) {
     // SIMD validation (simdutf8): the whole record is checked, at a fraction of the cost
     // of `std::str::from_utf8`, with the same error position.
     let text = match simdutf8::compat::from_utf8(bytes) {
@@ -63,7 +65,7 @@ pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> (Item, 
                 "record is not valid UTF-8 (bad byte at offset {})",
                 e.valid_up_to()
             );
-            return (reject(at, None, reason, bytes), false);
+            return (reject(at, None, reason, bytes), Record::NotObject);
         }
     };
     let first = text
@@ -76,11 +78,23 @@ pub(crate) fn json_item(bytes: &[u8], at: Locator, v: &mut Validator) -> (Item, 
             Ok(_) => format!("record is {}, not a JSON object", json_kind(first)),
             Err(e) => format!("invalid JSON: {e}"),
         };
-        return (reject(at, None, reason, bytes), false);
+        return (reject(at, None, reason, bytes), Record::NotObject);
     }
     match serde_json::from_str::<Wire>(text) {
-        Ok(w) => (item(v.check_record(&w, false), at, bytes), true),
-        Err(e) => (reject(at, None, format!("invalid JSON: {e}"), bytes), false),
+        Ok(w) if w.has_call_field() => (item(v.check_record(&w, false), at, bytes), Record::Call),
+        Ok(_) => {
+            // Not a call record at all: say what it holds instead (a second, key-only
+            // pass, taken only for such objects).
+            let keys = serde_json::from_str::<Keys>(text)
+                .map(|k| k.list())
+                .unwrap_or_default();
+            let reason = no_call_fields_reason(&keys);
+            (reject(at, None, reason, bytes), Record::NoCallFields(keys))
+        }
+        Err(e) => (
+            reject(at, None, format!("invalid JSON: {e}"), bytes),
+            Record::NotObject,
+        ),
     }
 }
 

@@ -1,8 +1,11 @@
 //! Reader tests across shapes: detection, NDJSON, webhook events, v2 arrays, v3 pages,
-//! gzip, hashing and the reject kinds; CSV files and JSON arrays in their own files.
+//! gzip, hashing and the reject kinds; CSV files (and their rows' shapes), JSON arrays
+//! and JSON objects with no call field in their own files.
 
 mod csv_files;
+mod csv_shapes;
 mod json_arrays;
+mod no_call_fields;
 
 use std::io::{self, Read, Write};
 
@@ -467,7 +470,7 @@ fn end_of_input_is_read_once() {
     for input in [
         format!("{}\n", call("a")),
         format!("[{}]", call("a")),
-        "call_id\nx\n".into(),
+        "call_id,from_number\nx,+14155550123\n".into(),
         String::new(),
     ] {
         let src = EofOnce(io::Cursor::new(input.clone().into_bytes()), false);

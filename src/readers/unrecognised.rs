@@ -4,16 +4,21 @@
 //!
 //! - Read as CSV: its header (the first row) must name a `call_id` column. Without one
 //!   the file is refused when the header is read, before any row.
+//!   A header that names neither number column, or no `from_number` and no `direction`
+//!   (so every row is outbound and lacks its own number), is refused the same way.
 //! - Read as JSON (NDJSON lines, a v2 array, v3 pages): at least one record (a line, an
-//!   array element) must be a JSON object, whatever validation then says of it. If the
-//!   input yielded records or structure errors and not one object, the file is refused
-//!   at its end (the rejects already yielded go with it: the file is rolled back).
+//!   array element) must be a JSON object carrying one of the call shape's keys (see
+//!   `Wire::has_call_field`), whatever validation then says of it. An object with none
+//!   (an API error body like `{"error": "unauthorized"}`, or `{}`) is a reject naming its
+//!   keys. If the input yielded records or structure errors and not one such object,
+//!   the file is refused at its end (the rejects already yielded go with it: the file
+//!   is rolled back).
 //!
 //! So a CSV with a proper header whose rows are all bad, or NDJSON with garbage lines
-//! among good ones, still gives rejects (exit 2); an empty array or page, or a header
-//! with no rows, is a valid input holding no calls. The refusal says what the input
-//! looked like, judged from its first bytes (kept by the reader when it detects the
-//! shape), so nothing is read twice and nothing more is buffered.
+//! or foreign objects among good ones, still gives rejects (exit 2); an empty array or
+//! page, or a header with no rows, is a valid input holding no calls. The refusal says
+//! what the input looked like, judged from its first bytes (kept by the reader when it
+//! detects the shape), so nothing is read twice and nothing more is buffered.
 
 use crate::model::Item;
 
@@ -25,6 +30,8 @@ const NOTHING: &str = "no call records recognised";
 /// The columns suggested when a CSV header has no `call_id`.
 const EXPECTED_COLUMNS: &str = "call_id (required), direction, from_number, to_number, \
      start_timestamp, end_timestamp, duration_ms, disconnection_reason";
+/// The call fields named when a JSON object has none of them.
+const CALL_FIELDS: &str = "call_id, from_number, to_number, start_timestamp, ...";
 
 /// Why a non-empty input held nothing recognisable.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +43,10 @@ pub(crate) enum Unrecognised {
         columns: usize,
         cut: bool,
     },
+    /// A CSV header with a `call_id` column but without the number column every row
+    /// would need for our own number: the header row (as CSV text, bounded), and
+    /// whether it has a `direction` column (if so, neither number column is there).
+    CsvNoOwnNumber { header: String, direction: bool },
     /// JSON records were read and none was an object: how many, and the first one's
     /// line and reject reason.
     NoObject {
@@ -43,34 +54,89 @@ pub(crate) enum Unrecognised {
         line: Option<u64>,
         reason: String,
     },
+    /// JSON records were read, some of them objects, and no object carried a call
+    /// field: how many records and objects, and the first object's line and keys (as
+    /// `Keys::list` shows them, empty for `{}`).
+    NoCallFields {
+        records: u64,
+        objects: u64,
+        line: Option<u64>,
+        keys: String,
+    },
+}
+
+/// What one JSON record turned out to be, for the rule.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Record {
+    /// Not a JSON object (or not readable as one).
+    NotObject,
+    /// An object with none of the call fields: its keys, as `Keys::list` shows them.
+    NoCallFields(String),
+    /// An object with at least one call field, whatever validation said of it.
+    Call,
+}
+
+/// The reject reason for an object with none of the call fields (`keys` as
+/// `Keys::list` shows them).
+pub(crate) fn no_call_fields_reason(keys: &str) -> String {
+    if keys.is_empty() {
+        format!("record is an empty JSON object, with none of the call fields ({CALL_FIELDS})")
+    } else {
+        format!("JSON object has none of the call fields ({CALL_FIELDS}); its keys: {keys}")
+    }
 }
 
 /// What a JSON parser has yielded, to apply the rule at the end of the input.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
     records: u64,
-    objects: u64,
+    /// Objects with at least one call field.
+    calls: u64,
+    /// Objects with none.
+    foreign: u64,
     /// The first record that was not an object: its line and reject reason.
     first: Option<(Option<u64>, String)>,
+    /// The first object without call fields: its line and keys.
+    first_foreign: Option<(Option<u64>, String)>,
 }
 
 impl Seen {
-    /// One item yielded; `object` when its record was a JSON object.
-    pub(crate) fn note(&mut self, item: &Item, object: bool) {
+    /// One item yielded, and what its record was.
+    pub(crate) fn note(&mut self, item: &Item, record: Record) {
         self.records += 1;
-        if object {
-            self.objects += 1;
-        } else if self.first.is_none()
-            && let Item::Rejected(r) = item
-        {
-            self.first = Some((r.at.line, r.reason.clone()));
+        let line = match item {
+            Item::Call(_, at) | Item::Skipped(_, at) => at.line,
+            Item::Rejected(r) => r.at.line,
+        };
+        match record {
+            Record::Call => self.calls += 1,
+            Record::NoCallFields(keys) => {
+                self.foreign += 1;
+                self.first_foreign.get_or_insert((line, keys));
+            }
+            Record::NotObject => {
+                if self.first.is_none()
+                    && let Item::Rejected(r) = item
+                {
+                    self.first = Some((line, r.reason.clone()));
+                }
+            }
         }
     }
 
-    /// At the end of the input: records but no object means nothing was recognised.
+    /// At the end of the input: records but no object with a call field means nothing
+    /// was recognised.
     pub(crate) fn verdict(&self) -> Option<Unrecognised> {
-        if self.objects > 0 || self.records == 0 {
+        if self.calls > 0 || self.records == 0 {
             return None;
+        }
+        if let Some((line, keys)) = self.first_foreign.clone() {
+            return Some(Unrecognised::NoCallFields {
+                records: self.records,
+                objects: self.foreign,
+                line,
+                keys,
+            });
         }
         let (line, reason) = self.first.clone().unwrap_or_default();
         Some(Unrecognised::NoObject {
@@ -173,6 +239,30 @@ fn hex_start(head: &[u8]) -> String {
 /// from `head` (see `head`); `cap` is the record limit.
 pub(crate) fn message(why: &Unrecognised, head: &[u8], cap: usize) -> String {
     let start = first_line(head);
+    match why {
+        Unrecognised::CsvNoOwnNumber { header, direction } => {
+            let why = if *direction {
+                "no from_number and no to_number column, so no row has our own number"
+            } else {
+                "no from_number column and no direction column, so every row is an outbound \
+                 call without our own number (from_number)"
+            };
+            return format!(
+                "the CSV header has {why} and no row can be read (header: {}); expected \
+                 columns named like the call object's fields: {EXPECTED_COLUMNS}",
+                show(header, false)
+            );
+        }
+        Unrecognised::NoCallFields {
+            records,
+            objects,
+            line,
+            keys,
+        } if matches!(looks(head), Looks::Json | Looks::Text) => {
+            return no_call_fields(*records, *objects, *line, keys);
+        }
+        _ => {}
+    }
     match looks(head) {
         Looks::Html => format!("{NOTHING}: it looks like an HTML page (starts with {start})"),
         Looks::Xml => format!("{NOTHING}: it looks like XML (starts with {start})"),
@@ -182,10 +272,16 @@ pub(crate) fn message(why: &Unrecognised, head: &[u8], cap: usize) -> String {
             hex_start(head)
         ),
         Looks::Json => match why {
-            Unrecognised::CsvHeader { .. } => format!(
+            Unrecognised::CsvHeader { .. } | Unrecognised::CsvNoOwnNumber { .. } => format!(
                 "{NOTHING}: it looks like JSON, not CSV (starts with {start}); \
                  leave --input-format at auto to read it as JSON"
             ),
+            Unrecognised::NoCallFields {
+                records,
+                objects,
+                line,
+                keys,
+            } => no_call_fields(*records, *objects, *line, keys),
             Unrecognised::NoObject {
                 records,
                 line,
@@ -228,6 +324,40 @@ pub(crate) fn message(why: &Unrecognised, head: &[u8], cap: usize) -> String {
             },
         },
     }
+}
+
+/// The refusal of JSON whose objects carry none of the call fields (see `NoCallFields`).
+fn no_call_fields(records: u64, objects: u64, line: Option<u64>, keys: &str) -> String {
+    let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+    if records == 1 {
+        let what = if keys.is_empty() {
+            "an empty JSON object, with none of the call fields".to_owned()
+        } else {
+            format!("a JSON object with none of the call fields (keys: {keys})")
+        };
+        return format!(
+            "{NOTHING}: its only record{at} is {what}; is it an error response saved as a \
+             file? (a call record has keys like {CALL_FIELDS})"
+        );
+    }
+    let others = match records.saturating_sub(objects) {
+        0 => String::new(),
+        1 => ", 1 is not an object".to_owned(),
+        n => format!(", {n} are not objects"),
+    };
+    let objects = match objects {
+        1 => "1 is a JSON object".to_owned(),
+        n => format!("{n} are JSON objects"),
+    };
+    let first = if keys.is_empty() {
+        "is empty".to_owned()
+    } else {
+        format!("has the keys {keys}")
+    };
+    format!(
+        "{NOTHING}: none of its {records} records has any of the call fields ({CALL_FIELDS}): \
+         {objects} without them{others}; the first object{at} {first}"
+    )
 }
 
 /// A separator other than a comma on the first line, named for a message.

@@ -185,6 +185,117 @@ pub(crate) struct Wire<'a> {
     pub call: ObjOr<Box<Wire<'a>>>,
 }
 
+impl Wire<'_> {
+    /// Whether the record carries any of the call shape's keys (a call field, or the
+    /// webhook envelope's `event`/`call`), whatever their values. An object with none
+    /// (`{"error": "unauthorized"}`) is not a call record at all (see `unrecognised`).
+    pub(crate) fn has_call_field(&self) -> bool {
+        let vals = [
+            &self.call_id,
+            &self.call_type,
+            &self.agent_id,
+            &self.call_status,
+            &self.direction,
+            &self.from_number,
+            &self.to_number,
+            &self.start_timestamp,
+            &self.end_timestamp,
+            &self.duration_ms,
+            &self.disconnection_reason,
+            &self.event,
+        ];
+        vals.iter().any(|v| !matches!(v, Val::Absent))
+            || !matches!(self.call_analysis, ObjOr::Absent)
+            || !matches!(self.call, ObjOr::Absent)
+    }
+}
+
+/// Keys shown of an object without call fields.
+const MAX_KEYS: usize = 8;
+/// Characters shown of one key.
+const MAX_KEY_CHARS: usize = 40;
+
+/// The keys of a JSON object, to say what a record without call fields held: the first
+/// `MAX_KEYS` (each cut to `MAX_KEY_CHARS` characters) and how many there are. Values
+/// are skipped without being allocated.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Keys {
+    pub shown: Vec<String>,
+    pub total: usize,
+}
+
+impl Keys {
+    /// `error, status`; odd keys quoted; `... and N more` past `MAX_KEYS`; empty for `{}`.
+    pub(crate) fn list(&self) -> String {
+        let plain = |k: &str| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        };
+        let mut out: Vec<String> = self
+            .shown
+            .iter()
+            .map(|k| {
+                if plain(k) {
+                    k.clone()
+                } else {
+                    format!("{k:?}")
+                }
+            })
+            .collect();
+        if self.total > self.shown.len() {
+            out.push(format!("... ({} keys in all)", self.total));
+        }
+        out.join(", ")
+    }
+}
+
+struct ShownKey(String);
+
+impl<'de> Deserialize<'de> for ShownKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ShownKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ShownKey, E> {
+                let mut s: String = v.chars().take(MAX_KEY_CHARS).collect();
+                if s.len() < v.len() {
+                    s.push('…');
+                }
+                Ok(ShownKey(s))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Keys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Keys::default();
+                while let Some(ShownKey(k)) = map.next_key()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.total += 1;
+                    if keys.shown.len() < MAX_KEYS {
+                        keys.shown.push(k);
+                    }
+                }
+                Ok(keys)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// Human description of a value for reject reasons: `"abc"`, `number 5`, `an object`.
 pub(crate) fn describe(v: &Val<'_>) -> String {
     match v {
@@ -247,5 +358,28 @@ mod tests {
             "number 18446744073709551615"
         );
         assert!(show(&"é".repeat(100)).ends_with("..."));
+    }
+
+    #[test]
+    fn call_fields_and_the_keys_of_objects_without_them() {
+        let w: Wire = serde_json::from_str(r#"{"error":"unauthorized","status":401}"#).unwrap();
+        assert!(!w.has_call_field());
+        for text in [
+            r#"{"to_number":null}"#,
+            r#"{"call":1}"#,
+            r#"{"call_analysis":[]}"#,
+        ] {
+            let w: Wire = serde_json::from_str(text).unwrap();
+            assert!(w.has_call_field(), "{text}");
+        }
+        let keys = |text: &str| serde_json::from_str::<Keys>(text).unwrap().list();
+        let long = "k".repeat(50);
+        assert_eq!(
+            keys(&format!(
+                r#"{{"a":{{"b":1}},"we ird":[2],"":3,"{long}":4}}"#
+            )),
+            format!(r#"a, "we ird", "", "{}…""#, "k".repeat(MAX_KEY_CHARS))
+        );
+        assert_eq!(keys("{}"), "");
     }
 }
