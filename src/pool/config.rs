@@ -71,6 +71,10 @@ pub struct PoolConfig {
     pub probation_clean_days: i64,
     /// Days a flag episode during probation rests the number for (at least). Default 60.
     pub relapse_rest_days: i64,
+    /// A new episode while resting moves the rest's end only when the verdict's date is at
+    /// least this many days later, so a number that keeps calling badly during its rest is
+    /// not a transition every night. Default 7.
+    pub extend_min_days: i64,
     /// Clean calls since its rest that bring a resting number back to probation. Default 40.
     pub recovery_min_calls: i64,
     /// Local days with clean calls after which a resting number is back in probation with
@@ -109,6 +113,7 @@ impl Default for PoolConfig {
             probation_min_calls: 40,
             probation_clean_days: 3,
             relapse_rest_days: 60,
+            extend_min_days: 7,
             recovery_min_calls: 40,
             recovery_clean_days: 3,
             default_tz: "UTC".into(),
@@ -161,6 +166,7 @@ impl PoolConfig {
         )?;
         within_i("probation_clean_days", self.probation_clean_days, 0, 365)?;
         within_i("relapse_rest_days", self.relapse_rest_days, 1, 365)?;
+        within_i("extend_min_days", self.extend_min_days, 1, 365)?;
         within_i("recovery_min_calls", self.recovery_min_calls, 1, 1_000_000)?;
         within_i("recovery_clean_days", self.recovery_clean_days, 1, 365)?;
         within_i("score_retention_days", self.score_retention_days, 1, 3650)?;

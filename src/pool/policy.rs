@@ -261,9 +261,15 @@ fn decide<'a>(
             ))
         }
     } else if action == Action::Rest && was == Status::Resting {
-        if e.until.is_some_and(|u| verdict_date > u) {
+        if e.until
+            .is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
+        {
             rest(&mut e, verdict_date, as_of_ms, rules);
+            // Still the same rest: it began, and its calls are judged for a recovery,
+            // from where it started, so the new episode itself keeps it resting (counted
+            // from the extension, a day of calls would pass as clean however bad).
             e.since_ms = prev.map_or(as_of_ms, |p| p.since_ms);
+            e.episode_floor_ms = prev.and_then(|p| p.episode_floor_ms).or(e.episode_floor_ms);
             Some(format!(
                 "rest extended to {}: a new episode while resting: {}",
                 e.until.unwrap_or(verdict_date),

@@ -297,6 +297,13 @@ fn a_new_episode_while_resting_moves_the_date_later() {
     );
     // The status's `since` is still the start of the rest.
     assert_eq!(p.get(A).since_ms, T);
+    // And a day of clean calls after the extension is no recovery: the episode that
+    // extended the rest is inside the rest, and counts against it. A date only 3 days
+    // later (under `extend_min_days`) does not move the rest either.
+    p.call(A, T + DAY + 3_600_000, 140, 0);
+    let t = p.run(T + 2 * DAY, &[flag_rest(A, "2025-12-23")]);
+    assert!(t.is_empty(), "{t:?}");
+    assert_eq!(p.get(A).status, Status::Resting);
 }
 
 #[test]
