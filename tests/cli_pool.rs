@@ -425,7 +425,19 @@ fn operators_mark_numbers_and_the_refusals_say_why() {
     let out = env.run(&["mark", new, "--status", "active", "--at", &at("23:00")]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("--add"), "{}", stderr(&out));
-    // History is append-only: a mark before the number's last transition is refused.
+    // History is append-only: a mark before the pool's last transition or score run is
+    // refused, for a number with no transition of its own after it too.
+    let out = env.run(&[
+        "mark",
+        "--add",
+        new,
+        "--status",
+        "active",
+        "--at",
+        &at("23:00"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("append-only"), "{}", stderr(&out));
     let out = env.run(&["mark", r2, "--status", "released", "--at", &day(-1)]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("append-only"), "{}", stderr(&out));
@@ -445,7 +457,7 @@ fn operators_mark_numbers_and_the_refusals_say_why() {
         "--replaces",
         r2,
         "--at",
-        &at("23:00"),
+        &day(2),
         "--format",
         "json",
     ]);

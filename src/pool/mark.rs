@@ -33,10 +33,12 @@ pub struct Known<'a> {
     pub entry: Option<&'a Entry>,
     /// Whether the fleet has calls (rollups) from it.
     pub used: bool,
-    /// Its last transition's moment.
+    /// The moment of the pool's last transition or score run (no mark may go before it).
     pub last_at_ms: Option<i64>,
     /// The registry row of `Mark::replaces`.
     pub replaced: Option<&'a Entry>,
+    /// The number already recorded as replacing `Mark::replaces`, if any.
+    pub replaced_by: Option<&'a str>,
 }
 
 /// Why a mark's flags do not go together, whatever the numbers (a usage error): resting
@@ -73,8 +75,8 @@ pub fn apply(
     }
     if let Some(last) = known.last_at_ms.filter(|&l| l > m.at_ms) {
         return Err(format!(
-            "{number} already has a transition at {}, after --at {}: history is append-only \
-             (give an --at at or after it)",
+            "{number}: the pool's history already runs to {} (its last transition or score \
+             run), after --at {}: history is append-only (give an --at at or after it)",
             crate::time::rfc3339(last),
             crate::time::rfc3339(m.at_ms)
         ));
@@ -83,8 +85,18 @@ pub fn apply(
         if old == number {
             return Err(format!("{number} cannot replace itself"));
         }
-        if known.replaced.is_none() {
+        let Some(r) = known.replaced else {
             return Err(format!("--replaces {old}: that number is not in the pool"));
+        };
+        if !matches!(r.status, Status::Retired | Status::Released) {
+            return Err(format!(
+                "--replaces {old}: that number is {}, not retired; retire it first \
+                 (`numhealth mark {old} --status retired`)",
+                r.status.as_str()
+            ));
+        }
+        if let Some(by) = known.replaced_by.filter(|&b| b != number) {
+            return Err(format!("--replaces {old}: {by} already replaces it"));
         }
     }
     let (until, until_ms) = match (m.status, m.until) {
@@ -269,6 +281,7 @@ mod tests {
             used: true,
             last_at_ms: Some(T),
             replaced: None,
+            replaced_by: None,
         };
         let active = Mark {
             at_ms: T + 1000,
@@ -293,7 +306,7 @@ mod tests {
         assert!(err.contains("append-only"), "{err}");
         // Both moments in the message as the user writes them, not as epoch milliseconds.
         assert!(
-            err.contains("at 2025-11-20T00:00:00Z, after --at 2025-11-19T23:59:59Z"),
+            err.contains("runs to 2025-11-20T00:00:00Z (its last transition or score run), after --at 2025-11-19T23:59:59Z"),
             "{err}"
         );
     }
@@ -373,5 +386,31 @@ mod tests {
         assert_eq!(e.caps.daily, 100);
         assert!(t.reason.contains("added") && t.reason.contains("replaces +14155550100"));
         assert!(apply(&old.number, known, &m, &rules).is_err());
+        // Only a retired (or released) number can be replaced, and only once.
+        let active = Entry::new("+14155550100", Status::Active, T, Caps::NONE, "a".into());
+        let err = apply(
+            "+14155550199",
+            Known {
+                replaced: Some(&active),
+                ..Known::default()
+            },
+            &m,
+            &rules,
+        )
+        .unwrap_err();
+        assert!(err.contains("is active, not retired"), "{err}");
+        let taken = Known {
+            replaced: Some(&old),
+            replaced_by: Some("+14155550198"),
+            ..Known::default()
+        };
+        let err = apply("+14155550199", taken, &m, &rules).unwrap_err();
+        assert!(err.contains("+14155550198 already replaces it"), "{err}");
+        // Marking the replacement again (its own record) is no second replacement.
+        let again = Known {
+            replaced_by: Some("+14155550199"),
+            ..taken
+        };
+        assert!(apply("+14155550199", again, &m, &rules).is_ok());
     }
 }

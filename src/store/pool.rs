@@ -263,7 +263,8 @@ impl Store {
     /// plan (the transitions and the rows they leave). Flags that do not go together
     /// (`resting` without a date, caps out of range) are a usage error; what depends on
     /// the data is refused naming the number (exit 1): a number the fleet never used
-    /// without `add`, a mark before the number's last transition, an unknown `replaces`.
+    /// without `add`, a mark before the pool's last transition or score run, a `replaces` that
+    /// is not a retired number of the pool or is replaced already.
     pub fn pool_mark(&mut self, numbers: &[String], m: &Mark, rules: &Rules<'_>) -> Result<Plan> {
         mark::check_flags(m).map_err(Error::Usage)?;
         let path = self.path().to_path_buf();
@@ -287,18 +288,34 @@ impl Store {
                     |r| r.get(0),
                 )
                 .map_err(wrap)?;
+            // History is the pool's, not one number's: the status of every number at
+            // any moment up to the last transition or score run was already answered
+            // (and exported), so no mark may go before it.
             let last_at_ms: Option<i64> = tx
                 .query_row(
-                    "SELECT max(at_ms) FROM pool_transitions WHERE number = ?1",
-                    params![number],
+                    "SELECT max(m) FROM (SELECT max(at_ms) AS m FROM pool_transitions \
+                     UNION ALL SELECT max(as_of_ms) FROM score_runs)",
+                    [],
                     |r| r.get(0),
                 )
                 .map_err(wrap)?;
+            let replaced_by: Option<String> = match &m.replaces {
+                Some(old) => tx
+                    .query_row(
+                        "SELECT number FROM pool_numbers WHERE replaces = ?1 LIMIT 1",
+                        params![old],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(wrap)?,
+                None => None,
+            };
             let known = Known {
                 entry: entry.as_ref(),
                 used,
                 last_at_ms,
                 replaced: replaced.as_ref(),
+                replaced_by: replaced_by.as_deref(),
             };
             let (e, t) = mark::apply(number, known, m, rules).map_err(Error::Other)?;
             upsert_entry(&tx, &e).map_err(wrap)?;

@@ -544,6 +544,7 @@ fn an_operator_mark_is_undone_only_by_a_new_episode() {
         used: true,
         last_at_ms: Some(T),
         replaced: None,
+        replaced_by: None,
     };
     let (e, t) = mark::apply(A, known, &m, &p.rules()).unwrap();
     p.reg.insert(A.into(), e);

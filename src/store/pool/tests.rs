@@ -275,13 +275,40 @@ fn plans_and_marks_round_trip_and_history_is_append_only() {
         (hist[1].by.as_deref(), hist[1].from),
         (Some("bob"), Some(Status::Resting))
     );
-    // A new number with --add, replacing a retired one.
+    // A new number with --add, replacing a retired one (not an active one).
     let add = Mark {
         add: true,
         replaces: Some(a.into()),
         ..m.clone()
     };
+    let err = s
+        .pool_mark(&["+19995550000".into()], &add, &rules)
+        .unwrap_err();
+    assert!(err.to_string().contains("not retired"), "{err}");
+    let retire = Mark {
+        status: Status::Retired,
+        daily_cap: None,
+        ..m.clone()
+    };
+    s.pool_mark(&[a.into()], &retire, &rules).unwrap();
     s.pool_mark(&["+19995550000".into()], &add, &rules).unwrap();
+    // A mark before the pool's last transition is refused even for a number with no
+    // transition of its own: that moment's statuses were already answered.
+    let early = Mark {
+        at_ms: T,
+        add: true,
+        daily_cap: None,
+        ..m.clone()
+    };
+    let err = s
+        .pool_mark(&["+19995550002".into()], &early, &rules)
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    // Replaced once: a second newcomer for the same number is refused.
+    let err = s
+        .pool_mark(&["+19995550001".into()], &add, &rules)
+        .unwrap_err();
+    assert!(err.to_string().contains("already replaces it"), "{err}");
     let n = s.pool_entry("+19995550000").unwrap().unwrap();
     assert_eq!(n.replaces.as_deref(), Some(a));
     // The past is still answered from the history.
