@@ -13,16 +13,38 @@ use crate::pool::zone::local_date;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// The ramp step in force `at_ms` for a ramp that started `since_ms`: its index and share.
-/// Index `ramp.len()` (share 1) is the full pace after the last step.
-pub fn ramp_step(ramp: &[RampStep], since_ms: i64, at_ms: i64) -> (usize, f64) {
+/// Index `ramp.len()` (share 1) is the full pace after the last step. Steps last whole
+/// days of the number's zone `tz`, so a ramp that starts at local midnight steps at local
+/// midnight across a daylight-saving change too (caps count local days).
+pub fn ramp_step(ramp: &[RampStep], since_ms: i64, at_ms: i64, tz: Tz) -> (usize, f64) {
     let mut end_ms = since_ms;
     for (i, s) in ramp.iter().enumerate() {
-        end_ms = end_ms.saturating_add(s.days.saturating_mul(DAY_MS));
+        end_ms = local_days_after(tz, end_ms, s.days);
         if at_ms < end_ms {
             return (i, s.share);
         }
     }
     (ramp.len(), 1.0)
+}
+
+/// The moment `days` calendar days after `ms` in `tz`, at the same local time (the first
+/// hour that exists when a daylight-saving change skips it); 24-hour days if the date is
+/// out of range.
+fn local_days_after(tz: Tz, ms: i64, days: i64) -> i64 {
+    use chrono::{DateTime, Days, TimeZone};
+    let fixed = ms.saturating_add(days.saturating_mul(DAY_MS));
+    let Some(target) = DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).naive_local())
+        .and_then(|l| l.checked_add_days(Days::new(days.max(0) as u64)))
+    else {
+        return fixed;
+    };
+    (0..4)
+        .find_map(|h| {
+            let t = target.checked_add_signed(chrono::TimeDelta::hours(h))?;
+            tz.from_local_datetime(&t).earliest()
+        })
+        .map_or(fixed, |t| t.timestamp_millis())
 }
 
 /// `share` of `normal`, rounded, at least one call.
@@ -49,7 +71,8 @@ pub fn caps_at(e: &Entry, at_ms: i64, throttled: bool, rules: &Rules<'_>) -> Cap
     let mut caps = normal;
     if e.status == Status::Probation {
         let since = e.probation_since_ms.unwrap_or(e.since_ms);
-        let (_, share) = ramp_step(&rules.pool.probation_ramp, since, at_ms);
+        let tz = rules.zones.tz(&e.number);
+        let (_, share) = ramp_step(&rules.pool.probation_ramp, since, at_ms, tz);
         caps = scale(normal, share);
     }
     if throttled {
@@ -91,11 +114,24 @@ mod tests {
     #[test]
     fn the_ramp_steps_up_by_days_then_runs_at_full_pace() {
         let ramp = PoolConfig::default().probation_ramp;
-        assert_eq!(ramp_step(&ramp, T, T), (0, 0.25));
-        assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS - 1), (0, 0.25));
-        assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS), (1, 0.5));
-        assert_eq!(ramp_step(&ramp, T, T + 4 * DAY_MS), (2, 1.0));
-        assert_eq!(ramp_step(&[], T, T), (0, 1.0));
+        let utc = Tz::UTC;
+        assert_eq!(ramp_step(&ramp, T, T, utc), (0, 0.25));
+        assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS - 1, utc), (0, 0.25));
+        assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS, utc), (1, 0.5));
+        assert_eq!(ramp_step(&ramp, T, T + 4 * DAY_MS, utc), (2, 1.0));
+        assert_eq!(ramp_step(&[], T, T, utc), (0, 1.0));
+        // Across the end of daylight saving (New York, 2026-11-01): a ramp from local
+        // midnight on 10-31 (04:00Z, EDT) steps at local midnight on 11-02 (05:00Z, EST),
+        // not 48 hours on at 23:00 local; and back at midnight in March.
+        let ny = Tz::America__New_York;
+        let start = 1_793_419_200_000; // 2026-10-31T04:00:00Z
+        let step = start + 2 * DAY_MS + HOUR_MS; // 2026-11-02T05:00:00Z
+        assert_eq!(ramp_step(&ramp, start, step - 1, ny), (0, 0.25));
+        assert_eq!(ramp_step(&ramp, start, step, ny), (1, 0.5));
+        let march = 1_804_914_000_000; // 2027-03-13T05:00:00Z, local midnight (EST)
+        let back = march + 2 * DAY_MS - HOUR_MS; // 2027-03-15T04:00:00Z, midnight EDT
+        assert_eq!(ramp_step(&ramp, march, back - 1, ny), (0, 0.25));
+        assert_eq!(ramp_step(&ramp, march, back, ny), (1, 0.5));
     }
 
     #[test]

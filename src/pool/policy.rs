@@ -338,7 +338,12 @@ fn recovered(ev: &Evidence, rules: &Rules<'_>) -> bool {
 fn probation_done(e: &Entry, ev: &Evidence, as_of_ms: i64, rules: &Rules<'_>) -> bool {
     let p = rules.pool;
     let since = e.probation_since_ms.unwrap_or(e.since_ms);
-    let (step, _) = ramp_step(&p.probation_ramp, since, as_of_ms);
+    let (step, _) = ramp_step(
+        &p.probation_ramp,
+        since,
+        as_of_ms,
+        rules.zones.tz(&e.number),
+    );
     step >= p.probation_ramp.len()
         && !ev.flags_significant
         && !ev.failures_significant
@@ -439,7 +444,8 @@ fn finish(d: Decision<'_>, as_of_ms: i64, rules: &Rules<'_>, plan: &mut Plan) {
             )
         } else if e.status == Status::Probation {
             let since = e.probation_since_ms.unwrap_or(e.since_ms);
-            let (_, share) = ramp_step(&rules.pool.probation_ramp, since, as_of_ms);
+            let tz = rules.zones.tz(&e.number);
+            let (_, share) = ramp_step(&rules.pool.probation_ramp, since, as_of_ms, tz);
             format!(
                 "probation ramp: {:.0}% of the normal pace, {caps}",
                 100.0 * share
