@@ -257,10 +257,18 @@ fn a_nightly_replay_retires_for_good_and_never_touches_healthy_numbers() {
 
     // The quiet second run: same as-of, nothing printed at all, nothing recorded.
     let before = transitions(&env);
+    let rows = |env: &Env| {
+        (
+            count(env, "SELECT count(*) FROM score_runs"),
+            count(env, "SELECT count(*) FROM scores"),
+        )
+    };
+    let recorded = rows(&env);
     let out = env.run(&["score", "--as-of", &day(1)]);
     assert_eq!(ok(&out), "");
     assert_eq!(stderr(&out), "");
     assert_eq!(transitions(&env), before);
+    assert_eq!(rows(&env), recorded, "a repeated run recorded a new run");
 
     // 60 days after the end, with no further calls: still retired, nothing moved them.
     let later = day(61);

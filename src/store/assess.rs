@@ -197,9 +197,24 @@ pub fn assess_dry_run(store: &Store, req: &RunRequest<'_>) -> Result<RecordedSco
 /// webhook is configured, the alert about them, all in one transaction: a run killed at
 /// any moment leaves all of it or none. Deliver the alert with `deliver_alerts` once the
 /// write lock is released.
+///
+/// A run at the as-of of the last recorded run that changes nothing (no transition, every
+/// number's score, level, action and rest date as recorded) records nothing: cron may
+/// repeat a run, and the history stays one run per moment. It answers with that run's id.
 pub fn assess_and_record(store: &mut Store, req: &RunRequest<'_>) -> Result<RecordedScores> {
     let (assessments, p) = plan_run(store, req)?;
     let statuses = statuses_after(store, &p)?;
+    if p.transitions.is_empty()
+        && let Some(run_id) = store.same_as_last_run(req.as_of_ms, &assessments)?
+    {
+        return Ok(RecordedScores {
+            run_id: Some(run_id),
+            assessments,
+            changes: Vec::new(),
+            statuses,
+            alert_queued: false,
+        });
+    }
     let (run_id, (changes, alert_queued)) = store.record_scores(
         req.as_of_ms,
         req.now_ms,

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -318,6 +318,45 @@ impl Store {
         let extra = also(&tx, run_id)?;
         tx.commit()?;
         Ok((run_id, extra))
+    }
+
+    /// The last recorded score run, when it was as of `as_of_ms` and recorded for every
+    /// number exactly the score, level, action and rest date of `results` (nothing to
+    /// record again).
+    pub fn same_as_last_run(&self, as_of_ms: i64, results: &[Assessment]) -> Result<Option<i64>> {
+        let last: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT id, as_of_ms FROM score_runs ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.wrap(e))?;
+        let Some((run_id, _)) = last.filter(|&(_, at)| at == as_of_ms) else {
+            return Ok(None);
+        };
+        let mut recorded: Vec<(String, f64, String, String, Option<String>)> = self.query_rows(
+            "SELECT number, score, level, action, rest_until FROM scores WHERE run_id = ?1",
+            params![run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        let mut now: Vec<(String, f64, String, String, Option<String>)> = results
+            .iter()
+            .map(|a| {
+                (
+                    a.number.clone(),
+                    a.score,
+                    a.level.as_str().to_string(),
+                    a.action.as_str().to_string(),
+                    a.rest_until.clone(),
+                )
+            })
+            .collect();
+        let key = |x: &(String, f64, String, String, Option<String>)| x.0.clone();
+        recorded.sort_by_key(key);
+        now.sort_by_key(key);
+        Ok((recorded == now).then_some(run_id))
     }
 
     /// Notes on a score run the alert deliveries that failed after it committed.
