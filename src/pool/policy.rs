@@ -72,6 +72,9 @@ struct Decision<'a> {
     held: Option<String>,
     risk: (f64, f64),
     lead: Option<String>,
+    /// When a change only time made took effect, if before the run (a rest's end): the
+    /// transition is recorded then, as a view at that moment showed it.
+    at_ms: Option<i64>,
 }
 
 /// `50 a day, 15 an hour`.
@@ -225,6 +228,7 @@ fn decide<'a>(
         held: None,
         risk: a.map_or((0.0, 0.0), |a| (a.metrics.reputation_score, a.score)),
         lead: lead.clone(),
+        at_ms: None,
     };
     if matches!(e.status, Status::Retired | Status::Released) {
         return d;
@@ -293,6 +297,12 @@ fn decide<'a>(
         let anchor = e.until_ms;
         enter(&mut e, Status::Probation, as_of_ms);
         e.probation_since_ms = anchor;
+        // It happened at the rest's end, not at this run: recorded then, so the history
+        // answers for the moments between as the views did live.
+        if let Some(at) = anchor {
+            e.since_ms = at;
+            d.at_ms = Some(at);
+        }
         Some(format!(
             "rest ended{}: probation, {}",
             ended.map_or_else(String::new, |u| format!(" on {u}")),
@@ -414,7 +424,9 @@ fn finish(d: Decision<'_>, as_of_ms: i64, rules: &Rules<'_>, plan: &mut Plan) {
         e.throttled_until_ms = None;
     }
     let throttled = cause || throttle_holds(&e, as_of_ms);
-    e.caps = caps_at(&e, as_of_ms, throttled, rules);
+    // The moment the transition is recorded at, and its caps then.
+    let at_ms = d.at_ms.filter(|&t| t <= as_of_ms).unwrap_or(as_of_ms);
+    e.caps = caps_at(&e, at_ms, throttled, rules);
     let prev = d.prev;
     let status_changed = prev.is_none_or(|p| p.status != e.status || p.until != e.until);
     let caps_changed = prev.is_none_or(|p| p.caps != e.caps);
@@ -456,7 +468,7 @@ fn finish(d: Decision<'_>, as_of_ms: i64, rules: &Rules<'_>, plan: &mut Plan) {
         e.source = Source::Policy;
         e.note = None;
         plan.transitions
-            .push(e.transition_from(prev.map(|p| p.status), as_of_ms));
+            .push(e.transition_from(prev.map(|p| p.status), at_ms));
     }
     if prev != Some(&e) {
         plan.entries.push(e);

@@ -160,7 +160,19 @@ fn a_version_3_database_joins_the_pool_with_the_status_its_last_run_implies() {
         (Status::Probation, 25, Some(3))
     );
     assert_eq!(s.pool_transitions("+1415555000E").unwrap().len(), 2);
-    assert_eq!(s.pool_last_transition_ms().unwrap(), Some(T + 6 * DAY));
+    // Recorded when the rest ended, not at the run that noticed it.
+    let t = s.pool_transitions("+1415555000E").unwrap();
+    assert_eq!(t[1].at_ms, e.since_ms);
+    assert!(t[1].at_ms < T + 6 * DAY && t[1].at_ms > t[0].at_ms);
+    assert_eq!(s.pool_last_transition_ms().unwrap(), Some(t[1].at_ms));
+    // So the history of a moment between the rest's end and that run says what a view
+    // said live then (probation on the ramp), and before the end, resting.
+    let rules = rules_with(&pool, &score);
+    let between = s.pool_status_at(t[1].at_ms + 3_600_000, &rules).unwrap();
+    let row = &between["+1415555000E"];
+    assert_eq!((row.status, row.caps.daily), (Status::Probation, 25));
+    let before = s.pool_status_at(t[1].at_ms - 3_600_000, &rules).unwrap();
+    assert_eq!(before["+1415555000E"].status, Status::Resting);
 }
 
 fn verdict(n: &str, action: Action, cause: Option<RestCause>, until: Option<&str>) -> Assessment {
