@@ -425,7 +425,7 @@ fn finish(d: Decision<'_>, as_of_ms: i64, rules: &Rules<'_>, plan: &mut Plan) {
     }
     let throttled = cause || throttle_holds(&e, as_of_ms);
     // The moment the transition is recorded at, and its caps then.
-    let at_ms = d.at_ms.filter(|&t| t <= as_of_ms).unwrap_or(as_of_ms);
+    let at_ms = d.at_ms.unwrap_or(as_of_ms);
     e.caps = caps_at(&e, at_ms, throttled, rules);
     let prev = d.prev;
     let status_changed = prev.is_none_or(|p| p.status != e.status || p.until != e.until);

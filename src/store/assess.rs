@@ -139,12 +139,7 @@ fn plan_run(store: &Store, req: &RunRequest<'_>) -> Result<(Vec<Assessment>, Pla
             rfc3339(req.now_ms)
         )));
     }
-    // The last moment the pool's history answers for: its last transition, or the last
-    // run (a rest's end is recorded when it happened, which may be before that run).
-    let last = store
-        .pool_last_transition_ms()?
-        .max(store.last_score_run_ms()?);
-    if let Some(last) = last.filter(|&l| as_of < l) {
+    if let Some(last) = store.pool_history_end_ms()?.filter(|&l| as_of < l) {
         return Err(Error::Other(format!(
             "as-of {} is before the pool's last recorded transition or score run ({}): the pool's history is append-only, so score as of that moment or later",
             rfc3339(as_of),

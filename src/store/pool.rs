@@ -241,6 +241,13 @@ impl Store {
         Ok(out)
     }
 
+    /// The last moment the pool's history answers for: its last transition or the as-of of
+    /// its last score run (a rest's end is recorded when it came, which may be before that
+    /// run). Neither a run nor a mark may go before it.
+    pub fn pool_history_end_ms(&self) -> Result<Option<i64>> {
+        history_end_ms(&self.conn).map_err(|e| self.wrap(e))
+    }
+
     /// The moment of the last recorded transition, if any (a run may not record before it).
     pub fn pool_last_transition_ms(&self) -> Result<Option<i64>> {
         self.conn
@@ -277,6 +284,9 @@ impl Store {
             Some(old) => load_entry(&tx, old).map_err(wrap)?,
             None => None,
         };
+        // History is the pool's, not one number's: the status of every number at any
+        // moment up to its end was already answered (and exported).
+        let last_at_ms = history_end_ms(&tx).map_err(wrap)?;
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Plan::default();
         for number in numbers.iter().filter(|n| seen.insert(n.as_str())) {
@@ -285,17 +295,6 @@ impl Store {
                 .query_row(
                     "SELECT EXISTS (SELECT 1 FROM number_hourly WHERE number = ?1)",
                     params![number],
-                    |r| r.get(0),
-                )
-                .map_err(wrap)?;
-            // History is the pool's, not one number's: the status of every number at
-            // any moment up to the last transition or score run was already answered
-            // (and exported), so no mark may go before it.
-            let last_at_ms: Option<i64> = tx
-                .query_row(
-                    "SELECT max(m) FROM (SELECT max(at_ms) AS m FROM pool_transitions \
-                     UNION ALL SELECT max(as_of_ms) FROM score_runs)",
-                    [],
                     |r| r.get(0),
                 )
                 .map_err(wrap)?;
@@ -326,6 +325,16 @@ impl Store {
         tx.commit().map_err(wrap)?;
         Ok(out)
     }
+}
+
+/// `Store::pool_history_end_ms` on a connection (or an open transaction).
+fn history_end_ms(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT max(m) FROM (SELECT max(at_ms) AS m FROM pool_transitions \
+         UNION ALL SELECT max(as_of_ms) FROM score_runs)",
+        [],
+        |r| r.get(0),
+    )
 }
 
 mod views;
