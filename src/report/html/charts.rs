@@ -214,10 +214,15 @@ fn shading_legend<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
+/// The top of a calls-per-day chart: the busiest day with headroom above the bars for the
+/// legend.
+fn attempts_top(days: &[DayPoint]) -> f64 {
+    days.iter().map(|d| d.attempts).max().unwrap_or(0).max(1) as f64 * 1.45
+}
+
 /// The fleet's dialled calls per day, outage and anomaly hours shaded.
 pub fn fleet_attempts(days: &[DayPoint], marks: &[(i64, HourMark)], span: Span) -> Result<String> {
-    // Headroom above the bars for the legend.
-    let top = days.iter().map(|d| d.attempts).max().unwrap_or(0).max(1) as f64 * 1.45;
+    let top = attempts_top(days);
     svg(Size::Wide.pixels(), |root| {
         let mut chart = frame(
             root,
@@ -324,7 +329,7 @@ pub fn number_attempts(
     marks: &[(i64, HourMark)],
     span: Span,
 ) -> Result<String> {
-    let top = days.iter().map(|d| d.attempts).max().unwrap_or(0).max(1) as f64 * 1.45;
+    let top = attempts_top(days);
     let burst_marks: Vec<(f64, f64)> = bursts
         .iter()
         .map(|b| (day_of_ms(b.start_ms), top * 0.96))
