@@ -519,6 +519,118 @@ fn operators_mark_numbers_and_the_refusals_say_why() {
     );
 }
 
+/// Calls from each `(number, calls a day)`: three days to 2025-03-31, spread evenly over
+/// 13:00-21:00 UTC, one in four answered for 45 s, the rest not answered.
+fn paced_calls(numbers: &[(&str, i64)]) -> String {
+    let day0 = NaiveDate::from_ymd_opt(2025, 3, 29).unwrap();
+    let mut out = String::from(
+        "call_id,direction,from_number,to_number,start_timestamp,duration_ms,disconnection_reason\n",
+    );
+    for (n, per_day) in numbers {
+        for d in 0..3u64 {
+            let date = day0.checked_add_days(Days::new(d)).unwrap();
+            let start = date
+                .and_hms_opt(13, 0, 0)
+                .unwrap()
+                .and_utc()
+                .timestamp_millis();
+            for i in 0..*per_day {
+                let at = start + i * 8 * 3_600_000 / per_day;
+                let (ms, why) = if i % 4 == 0 {
+                    (45_000, "user_hangup")
+                } else {
+                    (0, "dial_no_answer")
+                };
+                out.push_str(&format!(
+                    "{n}-{d}-{i},outbound,{n},+12125550199,{at},{ms},{why}\n"
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
+    // Normal caps 100 a day, 30 an hour. `big` may place 200 a day and places 120;
+    // `small` may place 30 a day and places 60; `plain` places 120 on the normal caps.
+    let (big, small, plain) = ("+14155550100", "+14155550101", "+14155550102");
+    let env = Env::new();
+    let file = env.dir.path().join("calls.csv");
+    std::fs::write(&file, paced_calls(&[(big, 120), (small, 60), (plain, 120)])).unwrap();
+    ok(&env
+        .cmd()
+        .args(["ingest", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    let at = "2025-03-29T00:00:00Z";
+    ok(&env.run(&[
+        "mark",
+        big,
+        "--status",
+        "active",
+        "--daily-cap",
+        "200",
+        "--hourly-cap",
+        "60",
+        "--at",
+        at,
+    ]));
+    ok(&env.run(&[
+        "mark",
+        small,
+        "--status",
+        "active",
+        "--daily-cap",
+        "30",
+        "--hourly-cap",
+        "10",
+        "--at",
+        at,
+    ]));
+    ok(&env.run(&["score", "-q", "--as-of", "2025-04-01"]));
+    let rows = registry(&env, &[]);
+    let caps = |n: &str| {
+        (
+            rows[n]["daily_cap"].as_i64(),
+            rows[n]["hourly_cap"].as_i64(),
+        )
+    };
+    assert_eq!(caps(big), (Some(200), Some(60)), "{}", rows[big]);
+    assert_eq!(
+        caps(small),
+        (Some(15), Some(5)),
+        "half its own: {}",
+        rows[small]
+    );
+    assert_eq!(caps(plain), (Some(50), Some(15)), "{}", rows[plain]);
+    let reason = rows[small]["reason"].as_str().unwrap();
+    assert!(reason.contains("30 calls a day"), "{reason}");
+    // The views judge the pace the same way.
+    let (code, risky) = env.json(&[
+        "risky",
+        "--all",
+        "--as-of",
+        "2025-04-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{risky}");
+    let action = |n: &str| {
+        risky
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["number"] == n)
+            .unwrap()["action"]
+            .clone()
+    };
+    assert_eq!(action(small), "throttle");
+    assert_eq!(action(plain), "throttle");
+    assert_ne!(action(big), "throttle");
+}
+
 #[test]
 fn alerts_reach_the_webhook_after_the_run_and_a_failed_one_is_retried_under_its_key() {
     let fleet = small_fleet();

@@ -92,8 +92,8 @@ fn rest_date(anchor_ms: i64, days: i64, as_of_ms: i64) -> String {
     until.max(floor).format("%Y-%m-%d").to_string()
 }
 
-/// The lead of a throttle: the pace to keep and why. The pace is the score's pacing limits
-/// for now; this is the one place to hand in a pool's own caps.
+/// The lead of a throttle: the pace to keep and why. The pace is `cfg`'s pacing limits,
+/// which in the pool are the number's normal caps (`pool::PaceLimits`).
 fn throttle_lead(cfg: &ScoreConfig, why: &str) -> String {
     wording::throttle(cfg.max_calls_per_day, cfg.max_calls_per_hour, why)
 }

@@ -1,10 +1,13 @@
 //! Calls allowed: the probation ramp's step at a moment, the caps a registry row allows
 //! (normal, ramped, throttled, none), and the calls a number has placed so far in its
-//! local day against them.
+//! local day against them; and the pacing limits the score judges each number by.
+
+use std::collections::HashMap;
 
 use chrono_tz::Tz;
 
 use crate::health::rollup::HOUR_MS;
+use crate::health::score::ScoreConfig;
 use crate::model::HourCounts;
 use crate::pool::config::{RampStep, Rules};
 use crate::pool::status::{Caps, Entry, Status};
@@ -79,6 +82,54 @@ pub fn caps_at(e: &Entry, at_ms: i64, throttled: bool, rules: &Rules<'_>) -> Cap
         caps = caps.min(scale(normal, rules.pool.throttle_share));
     }
     caps
+}
+
+/// The pacing limits the score judges each number by: its normal caps in the pool (its
+/// own from `mark --daily-cap/--hourly-cap`, else `[pool] daily_cap/hourly_cap`, which
+/// default to the score's `max_calls_per_day/hour`), so the pacing throttle and the caps a
+/// dialer is given agree. Without a pool (`evaluate`, `backtest`) every number is judged
+/// by the score's limits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaceLimits {
+    /// The pool's normal caps, where they differ from the score's limits.
+    normal: Option<Caps>,
+    /// Numbers with caps of their own.
+    own: HashMap<String, Caps>,
+}
+
+/// `cfg` with `caps` as its pacing limits.
+fn paced(cfg: &ScoreConfig, caps: Caps) -> ScoreConfig {
+    ScoreConfig {
+        max_calls_per_day: caps.daily,
+        max_calls_per_hour: caps.hourly,
+        ..cfg.clone()
+    }
+}
+
+impl PaceLimits {
+    /// The pool's limits: `own` holds each number's own caps.
+    pub fn of_pool(rules: &Rules<'_>, own: HashMap<String, Caps>) -> PaceLimits {
+        let normal = rules.normal_caps(None);
+        let score = Caps {
+            daily: rules.score.max_calls_per_day,
+            hourly: rules.score.max_calls_per_hour,
+        };
+        PaceLimits {
+            normal: (normal != score).then_some(normal),
+            own,
+        }
+    }
+
+    /// The settings to judge the numbers by when they differ from `cfg`: one for every
+    /// number without caps of its own (`None`: `cfg` itself).
+    pub fn normal_config(&self, cfg: &ScoreConfig) -> Option<ScoreConfig> {
+        self.normal.map(|c| paced(cfg, c))
+    }
+
+    /// The settings for `number` when it has caps of its own (`None`: the normal ones).
+    pub fn own_config(&self, number: &str, cfg: &ScoreConfig) -> Option<ScoreConfig> {
+        self.own.get(number).map(|&c| paced(cfg, c))
+    }
 }
 
 /// Calls the number placed so far in its local day at `at_ms` (hours that started by then
@@ -199,6 +250,40 @@ mod tests {
                 hourly: 1
             }
         );
+    }
+
+    #[test]
+    fn pace_limits_are_the_numbers_normal_caps() {
+        let score = ScoreConfig::default();
+        let pool = PoolConfig::default();
+        let own_pool = PoolConfig {
+            daily_cap: Some(150),
+            ..PoolConfig::default()
+        };
+        let rules = |pool| Rules {
+            pool,
+            score: &score,
+            zones: Zones::new(Tz::UTC),
+        };
+        let own = Caps {
+            daily: 20,
+            hourly: 4,
+        };
+        let mine: HashMap<String, Caps> = [("+14155550100".to_string(), own)].into();
+        let limits = PaceLimits::of_pool(&rules(&pool), mine.clone());
+        assert_eq!(
+            limits.normal_config(&score),
+            None,
+            "the pool's caps are the score's"
+        );
+        let c = limits.own_config("+14155550100", &score).unwrap();
+        assert_eq!((c.max_calls_per_day, c.max_calls_per_hour), (20, 4));
+        assert_eq!(c.lookback_days, score.lookback_days);
+        assert_eq!(limits.own_config("+14155550101", &score), None);
+        let limits = PaceLimits::of_pool(&rules(&own_pool), mine);
+        let c = limits.normal_config(&score).unwrap();
+        assert_eq!((c.max_calls_per_day, c.max_calls_per_hour), (150, 30));
+        assert_eq!(PaceLimits::default().normal_config(&score), None);
     }
 
     #[test]

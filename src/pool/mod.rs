@@ -16,6 +16,7 @@ pub mod rotation;
 pub mod status;
 pub mod zone;
 
+pub use caps::PaceLimits;
 pub use change::Change;
 pub use config::{NewNumbers, PoolConfig, RampStep, Rules};
 pub use evidence::Evidence;

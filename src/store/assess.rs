@@ -12,7 +12,9 @@ use crate::health::score::assess;
 use crate::health::score_config::ScoreConfig;
 use crate::notify::{NotifyConfig, Payload, RunInfo};
 use crate::pool::change::count_statuses;
-use crate::pool::{Change, Entry, Evidence, Plan, PoolConfig, Rules, Zones, evidence, plan};
+use crate::pool::{
+    Change, Entry, Evidence, PaceLimits, Plan, PoolConfig, Rules, Zones, evidence, plan,
+};
 use crate::store::outbox::enqueue;
 use crate::store::pool::apply_plan;
 use crate::store::two_readers::from_both_ends;
@@ -37,12 +39,21 @@ pub struct Judged {
     pub evidence: HashMap<String, Evidence>,
 }
 
-/// Scores every number in `store` with rollups before `as_of_ms` with `cfg`, riskiest first.
+/// Scores every number in `store` with rollups before `as_of_ms` with `cfg` (its pacing
+/// limits for every number), riskiest first.
 pub fn assess_all(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<Vec<Assessment>> {
-    judge_all(store, cfg, as_of_ms, None).map(|j| j.assessments)
+    judge_all(store, cfg, as_of_ms, &PaceLimits::default(), None).map(|j| j.assessments)
 }
 
-/// Scores every number as `assess_all` does and, with `pool`, gathers each registered
+/// Scores every number as a `score` run does: as `assess_all`, with each number's pacing
+/// judged by its normal caps in the pool (`PaceLimits`).
+pub fn assess_pool(store: &Store, rules: &Rules<'_>, as_of_ms: i64) -> Result<Vec<Assessment>> {
+    let limits = store.pace_limits(rules)?;
+    judge_all(store, rules.score, as_of_ms, &limits, None).map(|j| j.assessments)
+}
+
+/// Scores every number as `assess_all` does, each number's pacing judged by `limits`,
+/// and, with `pool`, gathers each registered
 /// number's evidence since its episode floor from the same history in the same pass.
 ///
 /// Two readers share the work: this thread walks the rollups from the first number up, a
@@ -53,8 +64,11 @@ pub fn judge_all(
     store: &Store,
     cfg: &ScoreConfig,
     as_of_ms: i64,
+    limits: &PaceLimits,
     pool: Option<&PoolPass<'_>>,
 ) -> Result<Judged> {
+    let normal = limits.normal_config(cfg);
+    let normal = normal.as_ref().unwrap_or(cfg);
     let end = end_hour_exclusive(as_of_ms);
     let fleet = store.fleet_hours(end - cfg.lookback_days * 24, end)?;
     let scan = |descending| HistoryScan {
@@ -75,7 +89,8 @@ pub fn judge_all(
                 {
                     found.push((h.number.clone(), ev));
                 }
-                out.push(assess(&h, &fleet, cfg, as_of_ms));
+                let own = limits.own_config(&h.number, cfg);
+                out.push(assess(&h, &fleet, own.as_ref().unwrap_or(normal), as_of_ms));
                 Ok(())
             })?;
             Ok((out, found))
@@ -156,7 +171,12 @@ fn plan_run(store: &Store, req: &RunRequest<'_>) -> Result<(Vec<Assessment>, Pla
         registry: &by_number,
         rules,
     };
-    let judged = judge_all(store, req.score, as_of, Some(&pass))?;
+    let own = registry
+        .iter()
+        .filter_map(|e| Some((e.number.clone(), e.own_caps?)))
+        .collect();
+    let limits = PaceLimits::of_pool(&rules, own);
+    let judged = judge_all(store, req.score, as_of, &limits, Some(&pass))?;
     let p = plan(
         &registry,
         &judged.assessments,

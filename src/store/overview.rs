@@ -15,7 +15,7 @@ use crate::health::rollup::HOUR_MS;
 use crate::model::HourCounts;
 use crate::pool::plan_capacity::GroupBy;
 use crate::pool::{Entry, Rules, Status, Transition};
-use crate::store::assess::assess_all;
+use crate::store::assess::assess_pool;
 use crate::store::freshness::{AsOfMoment, Freshness};
 use crate::store::pool_demand::{PoolPlan, capacity_plan};
 use crate::store::{BurstRow, ScoreHistoryRow, Store, end_hour_exclusive};
@@ -124,7 +124,7 @@ pub fn gather_overview(
     let marked_hours = overview::marked_hours(&fleet, cfg);
 
     let registry = store.pool_status_at(as_of_ms, rules)?;
-    let assessments = assess_all(store, cfg, as_of_ms)?;
+    let assessments = assess_pool(store, rules, as_of_ms)?;
     let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
     let mut by_action: BTreeMap<Action, usize> = BTreeMap::new();
     let assessed: HashSet<String> = assessments.iter().map(|a| a.number.clone()).collect();

@@ -3,6 +3,8 @@
 //! transaction; the registry at a past moment replayed from the history; operator marks
 //! with their refusals; and `nh_local_midnight_ms`, the SQL function the migration uses.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rusqlite::functions::{Context, FunctionFlags};
@@ -11,7 +13,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::pool::mark::{self, Known, Mark};
-use crate::pool::{Caps, Entry, Plan, Rules, Source, Status, Transition, Zones, recorded_at};
+use crate::pool::{
+    Caps, Entry, PaceLimits, Plan, Rules, Source, Status, Transition, Zones, recorded_at,
+};
 use crate::store::Store;
 
 const ENTRY_COLUMNS: &str = "number, status, since_ms, until_ms, until_date, daily_cap, hourly_cap, source, reason, \
@@ -206,6 +210,30 @@ impl Store {
             [],
             entry_row,
         )
+    }
+
+    /// The numbers with caps of their own (`mark --daily-cap/--hourly-cap`), and the caps.
+    pub fn pool_own_caps(&self) -> Result<HashMap<String, Caps>> {
+        let rows = self.query_rows(
+            "SELECT number, own_daily_cap, own_hourly_cap FROM pool_numbers \
+             WHERE own_daily_cap IS NOT NULL AND own_hourly_cap IS NOT NULL",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Caps {
+                        daily: r.get(1)?,
+                        hourly: r.get(2)?,
+                    },
+                ))
+            },
+        )?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The pacing limits the score judges each number by in the pool (`PaceLimits`).
+    pub fn pace_limits(&self, rules: &Rules<'_>) -> Result<PaceLimits> {
+        Ok(PaceLimits::of_pool(rules, self.pool_own_caps()?))
     }
 
     /// One number's registry row.

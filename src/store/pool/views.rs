@@ -16,7 +16,7 @@ use crate::pool::caps::{calls_today, remaining_today};
 use crate::pool::rotation::{action, unregistered};
 use crate::pool::{Entry, Rules, Status, Transition, status_at};
 use crate::store::Store;
-use crate::store::assess::{assess_all, riskiest};
+use crate::store::assess::{assess_pool, riskiest};
 
 /// One registered number in `numbers`: its row at the moment and its latest recorded score.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +184,7 @@ pub fn risky_at(
     min_score: Option<f64>,
     top: Option<usize>,
 ) -> Result<Vec<Rated>> {
-    let all = assess_all(store, rules.score, at_ms)?;
+    let all = assess_pool(store, rules, at_ms)?;
     let mut rows = store.pool_status_at(at_ms, rules)?;
     let shown: Vec<Assessment> = riskiest(&all, min_score, top)
         .into_iter()
@@ -202,7 +202,7 @@ pub fn risky_at(
 /// numbers with no calls yet, by number; each with its status, the action that agrees
 /// with it and its calls today in its own zone.
 pub fn rotation_at(store: &Store, rules: &Rules<'_>, at_ms: i64) -> Result<Vec<RotationRow>> {
-    let all = assess_all(store, rules.score, at_ms)?;
+    let all = assess_pool(store, rules, at_ms)?;
     let mut rows = store.pool_status_at(at_ms, rules)?;
     let entries = entries_for(&mut rows, &all, at_ms, rules);
     let listed = all
