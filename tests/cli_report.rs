@@ -218,6 +218,63 @@ fn the_report_is_one_offline_page_that_agrees_with_risky() {
 }
 
 #[test]
+fn the_report_gives_each_number_the_action_export_rotation_gives() {
+    let env = sample();
+    // An operator keeps a number the score rests: the pool has not followed the score.
+    let (_, risky) = env.json(&["risky", "--as-of", AS_OF, "--all", "--format", "json"]);
+    let kept = risky
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "rest" && r["status"] == "resting")
+        .expect("the sample rests a number")["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = format!("{AS_OF}T00:00:00Z");
+    let out = env.run(&["mark", &kept, "--status", "active", "--at", &at]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = env.run(&["export", "rotation", "--as-of", AS_OF]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut csv = csv::Reader::from_reader(&out.stdout[..]);
+    let exported: BTreeMap<String, (String, String)> = csv
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), (r[1].to_string(), r[2].to_string()))
+        })
+        .collect();
+    assert_ne!(exported[&kept].0, "rest", "{:?}", exported[&kept]);
+
+    let (html, _) = report(&env, &["--as-of", AS_OF]);
+    let doc = Html::parse_document(&html);
+    let mut rows = 0;
+    for row in doc.select(&sel("#risk-table tbody tr")) {
+        let number = row.value().attr("data-number").unwrap();
+        let (action, rest_until) = &exported[number];
+        assert_eq!(
+            row.value().attr("data-action"),
+            Some(action.as_str()),
+            "{number}"
+        );
+        let cells: Vec<String> = row
+            .select(&sel("td"))
+            .map(|c| c.text().collect::<String>())
+            .collect();
+        assert_eq!(&cells[5], rest_until, "{number}: rest until");
+        rows += 1;
+    }
+    assert!(rows >= 6, "{rows} rows");
+    let row = doc
+        .select(&sel(&format!("#risk-table tr[data-number=\"{kept}\"]")))
+        .next()
+        .unwrap();
+    let reason = row.text().collect::<String>();
+    assert!(reason.contains("the score alone says rest"), "{reason}");
+}
+
+#[test]
 fn a_report_to_dash_goes_to_stdout_and_a_closed_pipe_is_quiet() {
     let env = sample();
     let out = env.run(&["report", "--as-of", AS_OF, "-o", "-"]);

@@ -51,6 +51,21 @@ pub fn action(e: &Entry, verdict: Option<Action>, at_ms: i64, rules: &Rules<'_>)
     }
 }
 
+/// When the row's action is not the score's (the pool has not followed a rest or retire:
+/// the number is active or in probation for the reason its status gives), what to say
+/// before the score's reasons, so that the action and the sentence after it agree.
+pub fn not_followed(a: &Assessment, action: Action, e: &Entry) -> Option<String> {
+    (a.action != action).then(|| {
+        format!(
+            "{} in the pool ({}), so {} here; the score alone says {}",
+            e.status.as_str(),
+            e.reason,
+            action.as_str(),
+            a.action.as_str()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use chrono_tz::Tz;

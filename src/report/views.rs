@@ -188,31 +188,24 @@ pub fn risky(rows: &[Rated], full_reasons: bool) -> Table {
     t
 }
 
-/// The rotation list for dialers: the contract's first six columns (`number, action,
-/// rest_until, score, level, reasons`), then the pool's (`status, since, until,
-/// daily_cap, hourly_cap, calls_today, remaining_today`), then every component. `action`
-/// and `rest_until` agree with the status; a number with no calls yet has no score.
-/// The reasons of a rotation row. When the row's action is not the score's (the pool has
-/// not followed a rest or retire: the number is active or in probation for the reason its
-/// status gives), that comes first, so the action and the sentence after it agree.
+/// The reasons of a rotation row, after what says why the pool has not followed the
+/// score when it has not (`pool::rotation::not_followed`).
 fn rotation_reasons(
     a: &crate::health::assessment::Assessment,
     action: crate::health::assessment::Action,
     e: &crate::pool::Entry,
 ) -> String {
     let reasons = a.reasons.join("; ");
-    if a.action == action {
-        return reasons;
+    match crate::pool::rotation::not_followed(a, action, e) {
+        Some(why) => format!("{why}: {reasons}"),
+        None => reasons,
     }
-    format!(
-        "{} in the pool ({}), so {} here; the score alone says {}: {reasons}",
-        e.status.as_str(),
-        e.reason,
-        action.as_str(),
-        a.action.as_str()
-    )
 }
 
+/// The rotation list for dialers: the contract's first six columns (`number, action,
+/// rest_until, score, level, reasons`), then the pool's (`status, since, until,
+/// daily_cap, hourly_cap, calls_today, remaining_today`), then every component. `action`
+/// and `rest_until` agree with the status; a number with no calls yet has no score.
 pub fn rotation(rows: &[RotationRow]) -> Table {
     let mut headers = vec![
         "number",

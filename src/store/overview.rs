@@ -1,6 +1,6 @@
 //! Everything the HTML report shows, gathered as of a moment: how fresh the data is, the
 //! fleet's days and shaded hours over the lookback, every number's verdict
-//! (`assess_all`) with its status at the moment, the risk table with each number's score
+//! (`assess_pool`) with its status at the moment and the action that agrees with it, the risk table with each number's score
 //! history, one section per number that needs action (its days, bursts, transitions),
 //! capped, and the pool plan.
 
@@ -14,6 +14,7 @@ use crate::health::overview::{self, DayPoint, HourMark};
 use crate::health::rollup::HOUR_MS;
 use crate::model::HourCounts;
 use crate::pool::plan_capacity::GroupBy;
+use crate::pool::rotation::action;
 use crate::pool::{Entry, Rules, Status, Transition};
 use crate::store::assess::assess_pool;
 use crate::store::freshness::{AsOfMoment, Freshness};
@@ -27,6 +28,9 @@ pub const HISTORY_RUNS: i64 = 60;
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskRow {
     pub assessment: Assessment,
+    /// The action that agrees with its status, as `export rotation` gives it
+    /// (`pool::rotation::action`): a probation number the score would rest reads `monitor`.
+    pub action: Action,
     /// Its status at the moment (active when the pool has no row for it).
     pub status: Status,
     /// Its registry row at the moment, if the pool has one.
@@ -132,14 +136,19 @@ pub fn gather_overview(
     for a in assessments {
         let entry = registry.get(&a.number).cloned();
         let status = entry.as_ref().map_or(Status::Active, |e| e.status);
+        // A number no run registered yet: the first run follows its verdict.
+        let act = entry
+            .as_ref()
+            .map_or(a.action, |e| action(e, Some(a.action), as_of_ms, rules));
         *by_status.entry(status).or_default() += 1;
-        *by_action.entry(a.action).or_default() += 1;
+        *by_action.entry(act).or_default() += 1;
         if !overview::in_risk_table(&a, status) {
             continue;
         }
         risk.push(RiskRow {
             history: store.score_history(&a.number, as_of_ms, HISTORY_RUNS)?,
             needs_action: overview::needs_action(&a, status),
+            action: act,
             assessment: a,
             status,
             entry,

@@ -5,9 +5,11 @@
 use std::fmt::Write;
 
 use crate::error::Result;
+use crate::health::assessment::Action;
 use crate::health::rollup::HOUR_MS;
 use crate::pool::Status;
 use crate::pool::plan_capacity::CapacityRow;
+use crate::pool::rotation::not_followed;
 use crate::report::html::charts::{self, Span};
 use crate::report::html::{esc, number_id};
 use crate::store::overview::{NumberSection, Overview, RiskRow};
@@ -112,7 +114,7 @@ fn header(out: &mut String, o: &Overview) {
             tag(&format!("s-{}", s.as_str()), s.as_str())
         );
     }
-    out.push_str("</tr><tr><th>verdicts</th><td></td>");
+    out.push_str("</tr><tr><th>actions</th><td></td>");
     for (a, n) in &o.by_action {
         let _ = write!(
             out,
@@ -184,22 +186,32 @@ fn risk_row(out: &mut String, r: &RiskRow) -> Result<()> {
     } else {
         esc(&a.number)
     };
-    let rest_until = r
-        .entry
-        .as_ref()
-        .and_then(|e| e.until.map(|d| d.to_string()))
-        .or_else(|| a.rest_until.clone())
-        .unwrap_or_default();
+    // As in `export rotation`: a rest date only for a number the action rests, and the
+    // first reason says why when the pool has not followed the score.
+    let rest_until = if r.action == Action::Rest {
+        r.entry
+            .as_ref()
+            .and_then(|e| e.until.map(|d| d.to_string()))
+            .or_else(|| a.rest_until.clone())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let first = a.reasons.first().map_or("", String::as_str);
+    let reason = match r.entry.as_ref().and_then(|e| not_followed(a, r.action, e)) {
+        Some(why) => format!("{why}: {first}"),
+        None => first.to_string(),
+    };
     let m = &a.metrics;
     let _ = write!(
         out,
         "<tr data-number=\"{n}\" data-score=\"{score}\" data-action=\"{action}\"><td data-v=\"{n}\">{number}</td><td class=\"num\" data-v=\"{score}\">{score:.1}</td><td>{level}</td><td data-v=\"{rank}\">{atag}</td><td>{stag}</td><td>{rest}</td><td class=\"num\">{calls}</td><td class=\"num\" data-v=\"{f}\">{fp}</td><td class=\"num\" data-v=\"{ff}\">{ffp}</td><td class=\"num\">{spam}</td><td class=\"spark\">{spark}</td><td>{reason}</td></tr>",
         n = esc(&a.number),
         score = a.score,
-        action = a.action.as_str(),
+        action = r.action.as_str(),
         level = a.level.as_str(),
-        rank = a.action as u8,
-        atag = tag(&format!("a-{}", a.action.as_str()), a.action.as_str()),
+        rank = r.action as u8,
+        atag = tag(&format!("a-{}", r.action.as_str()), r.action.as_str()),
         stag = tag(&format!("s-{}", r.status.as_str()), r.status.as_str()),
         rest = esc(&rest_until),
         calls = a.attempts,
@@ -209,7 +221,7 @@ fn risk_row(out: &mut String, r: &RiskRow) -> Result<()> {
         ffp = pct(Some(m.fleet_failure_rate_7d)),
         spam = m.marked_as_spam_7d,
         spark = charts::sparkline(&r.history)?,
-        reason = esc(a.reasons.first().map_or("", String::as_str)),
+        reason = esc(&reason),
     );
     Ok(())
 }
@@ -225,7 +237,7 @@ fn number_section(out: &mut String, o: &Overview, s: &NumberSection) -> Result<(
         "<article class=\"number\" id=\"{}\"><h3>{} {} {} score {:.1} ({})</h3>",
         number_id(&a.number),
         esc(&a.number),
-        tag(&format!("a-{}", a.action.as_str()), a.action.as_str()),
+        tag(&format!("a-{}", r.action.as_str()), r.action.as_str()),
         tag(&format!("s-{}", r.status.as_str()), r.status.as_str()),
         a.score,
         esc(a.level.as_str()),
@@ -233,12 +245,21 @@ fn number_section(out: &mut String, o: &Overview, s: &NumberSection) -> Result<(
     if let Some(e) = &r.entry {
         let _ = write!(
             out,
-            "<p class=\"meta\">In the pool: {} since {}{}; {} calls a day allowed. {}</p>",
+            "<p class=\"meta\">In the pool: {} since {}{}; {} calls a day allowed. {}{}</p>",
             esc(e.status.as_str()),
             esc(&rfc3339(e.since_ms)),
             e.until.map_or_else(String::new, |u| format!(" until {u}")),
             e.caps.daily,
             esc(&e.reason),
+            if r.action == a.action {
+                String::new()
+            } else {
+                esc(&format!(
+                    ". So {} here; the score alone says {}.",
+                    r.action.as_str(),
+                    a.action.as_str()
+                ))
+            },
         );
     }
     out.push_str("<ul class=\"reasons\">");
