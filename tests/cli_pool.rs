@@ -632,6 +632,54 @@ fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
 }
 
 #[test]
+fn calls_today_at_a_past_moment_counts_the_calls_before_it() {
+    let number = "+14155550100"; // Pacific: the local day of 2025-03-30 starts at 07:00Z.
+    let env = Env::new();
+    let file = env.dir.path().join("calls.csv");
+    let csv = paced_calls(&[(number, 120)]);
+    std::fs::write(&file, &csv).unwrap();
+    ok(&env
+        .cmd()
+        .args(["ingest", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    // Calls today, and the daily cap and what it leaves.
+    let calls_today = |as_of: &str| -> (i64, i64, i64) {
+        let text = ok(&env.run(&["export", "rotation", "--as-of", as_of]));
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let h = rows.headers().unwrap().clone();
+        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+        let r = rows.records().next().unwrap().unwrap();
+        let cap: i64 = r[col("daily_cap")].parse().unwrap();
+        let remaining: i64 = r[col("remaining_today")].parse().unwrap();
+        (r[col("calls_today")].parse().unwrap(), cap, remaining)
+    };
+    let placed: Vec<i64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    let local_day = chrono::DateTime::parse_from_rfc3339("2025-03-30T07:00:00Z")
+        .unwrap()
+        .timestamp_millis();
+    for as_of in [
+        "2025-03-30T15:30:00Z",
+        "2025-03-30T15:00:00Z",
+        "2025-03-30T20:59:00Z",
+    ] {
+        let at = chrono::DateTime::parse_from_rfc3339(as_of)
+            .unwrap()
+            .timestamp_millis();
+        let before = placed.iter().filter(|&&p| p >= local_day && p < at).count() as i64;
+        assert!(before > 0);
+        let (today, cap, remaining) = calls_today(as_of);
+        assert_eq!(today, before, "{as_of}");
+        assert_eq!(remaining, (cap - today).max(0), "{as_of}");
+    }
+}
+
+#[test]
 fn alerts_reach_the_webhook_after_the_run_and_a_failed_one_is_retried_under_its_key() {
     let fleet = small_fleet();
     let env = loaded(fleet);

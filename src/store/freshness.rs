@@ -206,6 +206,11 @@ impl Store {
             .and_then(|v| v.parse().ok()))
     }
 
+    /// The last hour the rollups hold a call in.
+    pub(crate) fn newest_hour(&self) -> Result<Option<i64>> {
+        self.edge_hour("DESC")
+    }
+
     /// The first (`ASC`) or last (`DESC`) hour the rollups hold a call in.
     fn edge_hour(&self, order: &str) -> Result<Option<i64>> {
         self.conn

@@ -10,13 +10,15 @@ use rusqlite::params;
 
 use crate::error::Result;
 use crate::health::assessment::{Action, Assessment};
-use crate::health::rollup::HOUR_MS;
+use crate::health::rollup::{HOUR_MS, contribution};
 use crate::model::HourCounts;
 use crate::pool::caps::{calls_today, remaining_today};
 use crate::pool::rotation::{action, unregistered};
 use crate::pool::{Entry, Rules, Status, Transition, status_at};
 use crate::store::Store;
 use crate::store::assess::{assess_pool, riskiest};
+use crate::store::keys::UNANCHORED;
+use crate::store::load::{CALL_COLUMNS, call_from_row};
 
 /// One registered number in `numbers`: its row at the moment and its latest recorded score.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,10 +126,17 @@ impl Store {
         )
     }
 
-    /// Calls `number` placed so far in its local day (`tz`) at `at_ms`.
-    pub fn calls_today(&self, number: &str, tz: Tz, at_ms: i64) -> Result<i64> {
+    /// Calls `number` placed so far in its local day (`tz`) at `at_ms`, from its hourly
+    /// rollups; the hour `at_ms` falls in counts `so_far`'s calls when given.
+    pub fn calls_today(
+        &self,
+        number: &str,
+        tz: Tz,
+        at_ms: i64,
+        so_far: Option<&HashMap<String, i64>>,
+    ) -> Result<i64> {
         let hour = at_ms.div_euclid(HOUR_MS);
-        let hours = self.query_rows(
+        let mut hours = self.query_rows(
             "SELECT hour, attempts FROM number_hourly WHERE number = ?1 AND hour >= ?2 AND hour <= ?3",
             params![number, hour - 48, hour],
             |r| {
@@ -140,7 +149,55 @@ impl Store {
                 ))
             },
         )?;
+        if let Some(so_far) = so_far {
+            hours.retain(|(h, _)| *h != hour);
+            let attempts = so_far.get(number).copied().unwrap_or(0);
+            hours.push((
+                hour,
+                HourCounts {
+                    attempts,
+                    ..HourCounts::default()
+                },
+            ));
+        }
         Ok(calls_today(&hours, tz, at_ms))
+    }
+
+    /// Each number's calls in the hour `at_ms` falls in that were placed before it, from
+    /// the raw calls, when the store holds calls after that hour (a view of a past moment,
+    /// where the hour's rollup would count calls placed after `at_ms` too) and that hour's
+    /// raw calls are kept. `None`: the rollup's whole hour is right (a live view: nothing
+    /// was placed after `at_ms` yet; within the newest hour the rollup is used too, so a
+    /// live export reads no raw calls).
+    pub fn as_of_hour_so_far(&self, at_ms: i64) -> Result<Option<HashMap<String, i64>>> {
+        let hour = at_ms.div_euclid(HOUR_MS);
+        let start = hour * HOUR_MS;
+        let later = self.newest_hour()?.is_some_and(|n| n > hour);
+        let kept = self.pruned_before()?.is_none_or(|p| p <= start);
+        if !later || !kept {
+            return Ok(None);
+        }
+        let day = start.div_euclid(24 * HOUR_MS);
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {CALL_COLUMNS} FROM calls WHERE anchor_day IN (?1, ?2) \
+                 AND placed_ms >= ?3 AND placed_ms < ?4"
+            ))
+            .map_err(|e| self.wrap(e))?;
+        let mut rows = st
+            .query(params![day, UNANCHORED, start, at_ms])
+            .map_err(|e| self.wrap(e))?;
+        let mut out: HashMap<String, i64> = HashMap::new();
+        while let Some(r) = rows.next().map_err(|e| self.wrap(e))? {
+            let call = call_from_row(r).map_err(|e| self.wrap(e))?;
+            // Attempts do not depend on the short-call cut-off.
+            let attempts = contribution(&call, 0).attempts;
+            if attempts > 0 {
+                *out.entry(call.our_number.to_string()).or_default() += attempts;
+            }
+        }
+        Ok(Some(out))
     }
 }
 
@@ -205,6 +262,7 @@ pub fn rotation_at(store: &Store, rules: &Rules<'_>, at_ms: i64) -> Result<Vec<R
     let all = assess_pool(store, rules, at_ms)?;
     let mut rows = store.pool_status_at(at_ms, rules)?;
     let entries = entries_for(&mut rows, &all, at_ms, rules);
+    let so_far = store.as_of_hour_so_far(at_ms)?;
     let listed = all
         .into_iter()
         .map(Some)
@@ -213,7 +271,7 @@ pub fn rotation_at(store: &Store, rules: &Rules<'_>, at_ms: i64) -> Result<Vec<R
     let mut out = Vec::new();
     for (assessment, entry) in listed {
         let number = entry.number.clone();
-        let calls = store.calls_today(&number, rules.zones.tz(&number), at_ms)?;
+        let calls = store.calls_today(&number, rules.zones.tz(&number), at_ms, so_far.as_ref())?;
         out.push(RotationRow {
             action: action(&entry, assessment.as_ref().map(|a| a.action), at_ms, rules),
             calls_today: calls,
