@@ -550,6 +550,7 @@ fn replacements_needed_on_a_small_fleet_computed_by_hand() {
                     f.transition_from(None, start),
                 ],
                 entries: vec![e, f],
+                since_ms: Vec::new(),
             })
             .unwrap();
     }

@@ -30,6 +30,18 @@ pub fn ramp_step(ramp: &[RampStep], since_ms: i64, at_ms: i64, tz: Tz) -> (usize
     (ramp.len(), 1.0)
 }
 
+/// The moments a ramp that started `since_ms` steps up: each step's end, in order (the
+/// last is the return to full pace).
+pub fn ramp_moments(ramp: &[RampStep], since_ms: i64, tz: Tz) -> Vec<i64> {
+    let mut end_ms = since_ms;
+    ramp.iter()
+        .map(|s| {
+            end_ms = local_days_after(tz, end_ms, s.days);
+            end_ms
+        })
+        .collect()
+}
+
 /// The moment `days` calendar days after `ms` in `tz`, at the same local time (the first
 /// hour that exists when a daylight-saving change skips it); 24-hour days if the date is
 /// out of range.
@@ -171,6 +183,10 @@ mod tests {
         assert_eq!(ramp_step(&ramp, T, T + 2 * DAY_MS, utc), (1, 0.5));
         assert_eq!(ramp_step(&ramp, T, T + 4 * DAY_MS, utc), (2, 1.0));
         assert_eq!(ramp_step(&[], T, T, utc), (0, 1.0));
+        assert_eq!(
+            ramp_moments(&ramp, T, utc),
+            [T + 2 * DAY_MS, T + 4 * DAY_MS]
+        );
         // Across the end of daylight saving (New York, 2026-11-01): a ramp from local
         // midnight on 10-31 (04:00Z, EDT) steps at local midnight on 11-02 (05:00Z, EST),
         // not 48 hours on at 23:00 local; and back at midnight in March.

@@ -53,7 +53,14 @@ impl Change {
             .collect();
         plan.transitions
             .iter()
-            .map(|t| Change::of(t, rows.get(t.number.as_str()).copied()))
+            .enumerate()
+            .map(|(i, t)| {
+                let mut c = Change::of(t, rows.get(t.number.as_str()).copied());
+                if let Some(&since) = plan.since_ms.get(i) {
+                    c.since = rfc3339(since);
+                }
+                c
+            })
             .collect()
     }
 

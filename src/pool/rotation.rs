@@ -18,7 +18,7 @@ pub fn unregistered(
     at_ms: i64,
     rules: &Rules<'_>,
 ) -> BTreeMap<String, Entry> {
-    plan(&[], verdicts, &HashMap::new(), at_ms, rules)
+    plan(&[], verdicts, &HashMap::new(), at_ms, None, rules)
         .entries
         .into_iter()
         .map(|mut e| {

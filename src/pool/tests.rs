@@ -97,7 +97,8 @@ fn a_flagged_number_that_calls_cleanly_returns_through_probation_and_peers_stay_
             })
             .collect();
         let registry: Vec<Entry> = reg.values().cloned().collect();
-        let p = plan(&registry, &verdicts, &ev, as_of, &rules);
+        let last_run = (night > 0).then(|| as_of - 24 * HOUR_MS);
+        let p = plan(&registry, &verdicts, &ev, as_of, last_run, &rules);
         for e in p.entries {
             reg.insert(e.number.clone(), e);
         }

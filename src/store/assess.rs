@@ -182,6 +182,7 @@ fn plan_run(store: &Store, req: &RunRequest<'_>) -> Result<(Vec<Assessment>, Pla
         &judged.assessments,
         &judged.evidence,
         as_of,
+        store.last_score_run_ms()?,
         &rules,
     );
     Ok((judged.assessments, p))

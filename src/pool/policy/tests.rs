@@ -105,6 +105,8 @@ struct Pool {
     log: Vec<Transition>,
     calls: HashMap<String, Calls>,
     runs: i64,
+    /// The as-of of the last run.
+    last_run: Option<i64>,
 }
 
 impl Pool {
@@ -120,6 +122,7 @@ impl Pool {
             log: Vec::new(),
             calls: HashMap::new(),
             runs: 0,
+            last_run: None,
         }
     }
 
@@ -150,12 +153,20 @@ impl Pool {
                 Some((e.number.clone(), evidence_of(&calls, from, as_of)))
             })
             .collect();
-        plan(&registry, verdicts, &evidence, as_of, &self.rules())
+        plan(
+            &registry,
+            verdicts,
+            &evidence,
+            as_of,
+            self.last_run,
+            &self.rules(),
+        )
     }
 
     fn run(&mut self, as_of: i64, verdicts: &[Assessment]) -> Vec<Transition> {
         self.runs += 1;
         let p = self.plan_at(as_of, verdicts).with_run(self.runs);
+        self.last_run = Some(as_of);
         for e in &p.entries {
             self.reg.insert(e.number.clone(), e.clone());
         }
@@ -274,6 +285,73 @@ fn a_rest_ends_in_a_probation_ramp_then_active_after_a_clean_probation() {
         last.reason
     );
     assert_eq!(p.get(A).caps, caps(100, 30));
+}
+
+#[test]
+fn ramp_steps_are_recorded_when_they_came_not_at_the_run_that_noticed_them() {
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    p.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+    // Runs at 06:00 every other day: the rest ends at midnight on the 25th (day 5), the
+    // ramp steps at midnight on days 7 and 9, each between two runs.
+    let mut at_runs = Vec::new();
+    for night in [6, 8, 10] {
+        let at = T + night * DAY + 6 * 3_600_000;
+        at_runs.extend(
+            p.run(at, &[keep(A)])
+                .into_iter()
+                .map(|t| (t.at_ms, t.caps.daily)),
+        );
+    }
+    assert_eq!(
+        at_runs,
+        vec![(T + 5 * DAY, 25), (T + 7 * DAY, 50), (T + 9 * DAY, 100)],
+        "each change at its own moment"
+    );
+    // The history between a step and the run after it says what a live view said.
+    let h = p.history(A);
+    let between = recorded_at(&h, T + 7 * DAY + 3_600_000).unwrap();
+    assert_eq!(
+        (between.status, between.caps),
+        (Status::Probation, caps(50, 15))
+    );
+    assert!(
+        between.reason.starts_with("probation ramp: 50%"),
+        "{}",
+        between.reason
+    );
+    assert_eq!(
+        between.since_ms,
+        T + 5 * DAY,
+        "the probation began at the rest's end"
+    );
+    // The registry row is the last record.
+    assert_eq!(p.get(A).caps, caps(100, 30));
+    assert!(
+        p.get(A).reason.starts_with("probation ramp: 100%"),
+        "{}",
+        p.get(A).reason
+    );
+
+    // Runs two steps apart record both, in order, and the change the run itself makes.
+    let mut q = Pool::new();
+    q.run(T, &[keep(A)]);
+    q.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+    let t = q.run(T + 10 * DAY, &[keep(A)]);
+    let got: Vec<(i64, Status, i64)> = t.iter().map(|t| (t.at_ms, t.to, t.caps.daily)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (T + 5 * DAY, Status::Probation, 25),
+            (T + 7 * DAY, Status::Probation, 50),
+            (T + 9 * DAY, Status::Probation, 100),
+        ]
+    );
+    let plan = q.plan_at(T + 10 * DAY, &[keep(A)]);
+    assert!(
+        plan.transitions.is_empty(),
+        "a second run records nothing: {plan:?}"
+    );
 }
 
 #[test]

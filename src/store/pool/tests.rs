@@ -150,6 +150,7 @@ fn a_version_3_database_joins_the_pool_with_the_status_its_last_run_implies() {
         &[],
         &Default::default(),
         T + 6 * DAY,
+        None,
         &rules_with(&pool, &score),
     );
     assert_eq!(p.transitions.len(), 1);
@@ -209,7 +210,7 @@ fn plans_and_marks_round_trip_and_history_is_append_only() {
         verdict(a, Action::Throttle, None, None),
         verdict(b, Action::Rest, Some(RestCause::Flags), Some("2025-12-01")),
     ];
-    let p = plan(&[], &v, &Default::default(), T, &rules).with_run(7);
+    let p = plan(&[], &v, &Default::default(), T, None, &rules).with_run(7);
     s.apply_pool_plan(&p).unwrap();
     assert_eq!(s.pool_registry().unwrap(), p.entries);
     assert_eq!(
