@@ -240,3 +240,42 @@ fn unknown_reasons_are_stored_and_counted() {
     let (_, runs) = env.json(&["runs", "--format", "json"]);
     assert_eq!(runs[0]["unknown_reasons"], 1);
 }
+
+#[test]
+fn numbers_outside_nanp_keep_every_digit() {
+    let env = Env::new();
+    let file = env.dir.path().join("calls.csv");
+    std::fs::write(
+        &file,
+        "call_id,direction,from_number,to_number,start_timestamp,duration_ms,disconnection_reason\n\
+         de-1,outbound,+4915112345678,+4930123456,1763640000000,30000,user_hangup\n\
+         fr-1,outbound,+33 1 42 68 53 00,+33612345678,1763640060000,30000,user_hangup\n\
+         br-1,outbound,+5511987654321,+5521987654321,1763640120000,30000,user_hangup\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["ingest", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let c = rusqlite::Connection::open(env.db()).unwrap();
+    let mut st = c
+        .prepare("SELECT our_number FROM calls ORDER BY call_id")
+        .unwrap();
+    let stored: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(stored, ["+5511987654321", "+4915112345678", "+33142685300"]);
+    // An operator names the number as the dialer does, and the mark finds it.
+    let out = env.run(&["mark", "+49 151 12345678", "--status", "released"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("+4915112345678 "),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -111,12 +111,9 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
     // printable ASCII, and contain any panic (the record is then judged on shape alone).
     if raw.len() <= MAX_NUMBER_BYTES && raw.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            phonenumber::parse(Some(region), raw)
-                .ok()
-                .filter(phonenumber::is_valid)
-                .map(|n| {
-                    crate::model::Text::from(n.format().mode(phonenumber::Mode::E164).to_string())
-                })
+            parse_valid(region, raw).map(|n| {
+                crate::model::Text::from(n.format().mode(phonenumber::Mode::E164).to_string())
+            })
         }));
         if let Ok(Some(e164)) = parsed {
             return NumCheck::Ok {
@@ -133,6 +130,43 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
     } else {
         NumCheck::Bad
     }
+}
+
+/// `raw` parsed as a valid number, national forms read in `region`.
+///
+/// phonenumber 0.3 strips the *default region's* national prefix from the national part
+/// of a number in international form: read in `US`, `+49 151 12345678` came back as
+/// `+49 5112345678` and `+55 11 98765 4321` as `+55 987654321`, other numbers than the
+/// ones given. So a number written with `+` (or `tel:+`) is parsed with no region, and
+/// one dialled with an international prefix (`011 49 ...` from the US) is parsed again
+/// as `+` and the digits after the prefix.
+fn parse_valid(region: Id, raw: &str) -> Option<phonenumber::PhoneNumber> {
+    let t = raw.trim_start();
+    let t = t.strip_prefix("tel:").unwrap_or(t).trim_start();
+    if t.starts_with('+') {
+        return phonenumber::parse(None, raw)
+            .ok()
+            .filter(phonenumber::is_valid);
+    }
+    let n = phonenumber::parse(Some(region), raw).ok()?;
+    let home = phonenumber::metadata::DATABASE
+        .by_id(region.as_ref())
+        .map(|m| m.country_code());
+    let code = n.code().value();
+    if home.is_some_and(|h| h != code) {
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let code_text = code.to_string();
+        return (1..=4).find_map(|k| {
+            let rest = digits.get(k..)?;
+            if !rest.starts_with(&code_text) {
+                return None;
+            }
+            phonenumber::parse(None, &format!("+{rest}"))
+                .ok()
+                .filter(|n| n.code().value() == code && phonenumber::is_valid(n))
+        });
+    }
+    phonenumber::is_valid(&n).then_some(n)
 }
 
 /// A number a person typed (a flag, not a record), as stored: in E.164 when phonenumber
@@ -152,8 +186,16 @@ pub fn normalize_number(default_region: &str, s: &str) -> Result<String> {
             ))),
         };
     }
+    if let Some(n) = catch_unwind(|| parse_valid(region.unwrap_or(Id::US), s))
+        .ok()
+        .flatten()
+    {
+        return Ok(n.format().mode(phonenumber::Mode::E164).to_string());
+    }
     match phonenumber::parse(region, s) {
-        Ok(n) => Ok(n.format().mode(phonenumber::Mode::E164).to_string()),
+        Ok(_) => Err(Error::Usage(format!(
+            "{s:?} is not a valid phone number; give it in E.164, e.g. +14155550100"
+        ))),
         Err(e) => Err(Error::Usage(format!(
             "{s:?} is not a phone number ({e}); give it in E.164, e.g. +14155550100"
         ))),
@@ -216,6 +258,30 @@ mod tests {
         assert_eq!(normalise(us, "+44 7911 123456"), ok("+447911123456", false));
         assert_eq!(normalise(us, "+19995550123"), ok("+19995550123", true));
         assert_eq!(normalise(us, "+8881234567"), ok("+8881234567", true));
+        // International forms keep every digit whatever the default region (phonenumber
+        // 0.3 read in US dropped the 1 of a German mobile, the 11 of a Sao Paulo mobile).
+        for (given, e164) in [
+            ("+4915112345678", "+4915112345678"),
+            ("+49 151 12345678", "+4915112345678"),
+            ("tel:+4915112345678", "+4915112345678"),
+            ("+33 1 42 68 53 00", "+33142685300"),
+            ("+5511987654321", "+5511987654321"),
+            ("011 49 151 12345678", "+4915112345678"),
+            ("1 415 555 0123", "+14155550123"),
+        ] {
+            assert_eq!(normalise(us, given), ok(e164, false), "{given}");
+            if given.contains('+') {
+                assert_eq!(normalise(Id::GB, given), ok(e164, false), "{given} in GB");
+            }
+        }
+        assert_eq!(
+            normalise(Id::GB, "00 49 151 12345678"),
+            ok("+4915112345678", false)
+        );
+        assert_eq!(
+            normalise(Id::DE, "0151 12345678"),
+            ok("+4915112345678", false)
+        );
         for bad in [
             "12345",
             "call me",
@@ -238,6 +304,14 @@ mod tests {
         assert_eq!(
             normalize_number("GB", "07911 123456").unwrap(),
             "+447911123456"
+        );
+        assert_eq!(
+            normalize_number("US", "+33 1 42 68 53 00").unwrap(),
+            "+33142685300"
+        );
+        assert_eq!(
+            normalize_number("US", "+4915112345678").unwrap(),
+            "+4915112345678"
         );
         // `+digits` is judged like a record's number: kept when ingest would keep it.
         assert_eq!(
