@@ -12,8 +12,9 @@
 //!    longer (`relapse_rest_days`), or retires it on a repeat. Rests on the reputation
 //!    score alone are subject to the resting cap per area code (riskiest first); those
 //!    held back stay throttled with a reason that names the cap.
-//! 5. Resting whose date has passed -> probation on the ramp; resting that calls cleanly
-//!    (`recovery_*`) -> probation early.
+//! 5. Resting whose date has passed -> probation on the ramp; resting on the policy's
+//!    rest that calls cleanly (`recovery_*`) -> probation early (an operator's rest lasts
+//!    its date: only an operator ends it early).
 //! 6. Probation whose ramp is done, with a clean record -> active.
 //! 7. `throttle` (and a held-back rest) -> throttle caps, held `throttle_hold_hours` after
 //!    the cause ends. Any change of status, rest date or caps is one transition.
@@ -312,7 +313,7 @@ fn decide<'a>(
             ended.map_or_else(String::new, |u| format!(" on {u}")),
             ramp_text(rules)
         ))
-    } else if was == Status::Resting && recovered(ev, rules) {
+    } else if was == Status::Resting && e.source == Source::Policy && recovered(ev, rules) {
         enter(&mut e, Status::Probation, as_of_ms);
         e.probation_since_ms = Some(as_of_ms);
         Some(format!(

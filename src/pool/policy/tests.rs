@@ -415,6 +415,41 @@ fn a_resting_number_that_calls_cleanly_for_3_days_is_back_in_probation() {
         "clean on 140 calls since its rest; back in probation"
     );
     assert_eq!(t[0].caps, caps(25, 8));
+    // An operator's rest is the operator's decision: clean calls do not end it early,
+    // its date does.
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    let m = Mark {
+        status: Status::Resting,
+        until: "2025-11-30".parse().ok(),
+        note: Some("carrier complaint".into()),
+        by: None,
+        at_ms: T + 3_600_000,
+        daily_cap: None,
+        hourly_cap: None,
+        add: false,
+        replaces: None,
+    };
+    let known = Known {
+        entry: Some(p.get(A)),
+        used: true,
+        last_at_ms: Some(T),
+        replaced: None,
+        replaced_by: None,
+    };
+    let (e, t) = mark::apply(A, known, &m, &p.rules()).unwrap();
+    p.reg.insert(A.into(), e);
+    p.log.push(t);
+    for night in 1..10 {
+        p.call(A, T + (night - 1) * DAY + 7_200_000, 140, 0);
+        let t = p.run(T + night * DAY, &[keep(A)]);
+        assert!(t.is_empty(), "night {night}: {t:?}");
+    }
+    let t = p.run(T + 10 * DAY, &[keep(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to, t[0].at_ms),
+        (Some(Status::Resting), Status::Probation, T + 10 * DAY)
+    );
     // Flags since the rest keep it resting.
     let mut p = Pool::new();
     p.run(T, &[flag_rest(A, "2025-12-20")]);
