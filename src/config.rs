@@ -114,7 +114,7 @@ impl Settings {
     }
 
     pub fn from_toml(text: &str) -> std::result::Result<Settings, String> {
-        let s: Settings = toml::from_str(text).map_err(|e| format!("invalid config: {e}"))?;
+        let s: Settings = toml::from_str(text).map_err(|e| parse_error(text, &e))?;
         s.validate()?;
         Ok(s)
     }
@@ -191,6 +191,31 @@ impl Settings {
 }
 
 /// The database path: `--db`, else `$NUMHEALTH_DB`, else the per-user data directory.
+/// A TOML error as `invalid config: line L, column C: what is wrong`, without the line
+/// itself that toml quotes (it may hold the webhook URL, a secret), and with any address
+/// the message repeats redacted.
+fn parse_error(text: &str, e: &toml::de::Error) -> String {
+    let at = e.span().map_or_else(String::new, |span| {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    let message: Vec<String> = e
+        .message()
+        .trim()
+        .split(' ')
+        .map(|w| {
+            if w.contains("://") {
+                "<redacted>".to_string()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    format!("invalid config: {at}{}", message.join(" "))
+}
+
 pub fn resolve_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = flag {
         return Ok(p.to_path_buf());
@@ -206,6 +231,29 @@ pub fn resolve_db_path(flag: Option<&Path>) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_name_the_line_and_never_quote_it() {
+        let secret = "https://hooks.slack.com/services/T0/B0/SECRET";
+        for (text, expect) in [
+            (
+                format!("[notify]\nwebhook = \"{secret}\",\n"),
+                "invalid config: line 2, column ",
+            ),
+            (
+                format!("[notify]\nweb_hook = \"{secret}\"\n"),
+                "invalid config: line 2, column 1: unknown field `web_hook`",
+            ),
+            (
+                format!("[notify]\nmax_attempts = \"{secret}\"\n"),
+                "invalid config: line 2, column ",
+            ),
+        ] {
+            let e = Settings::from_toml(&text).unwrap_err();
+            assert!(e.starts_with(expect), "{e}");
+            assert!(!e.contains("SECRET") && !e.contains("hooks.slack"), "{e}");
+        }
+    }
 
     #[test]
     fn defaults_round_trip_through_toml() {

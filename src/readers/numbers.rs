@@ -161,7 +161,7 @@ fn parse_valid(region: Id, raw: &str) -> Option<phonenumber::PhoneNumber> {
             if !rest.starts_with(&code_text) {
                 return None;
             }
-            phonenumber::parse(None, &format!("+{rest}"))
+            phonenumber::parse(None, format!("+{rest}"))
                 .ok()
                 .filter(|n| n.code().value() == code && phonenumber::is_valid(n))
         });
