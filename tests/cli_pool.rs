@@ -904,6 +904,7 @@ fn prune_keeps_one_score_row_per_number_per_day_beyond_the_window() {
     let config = env.dir.path().join("numhealth.toml");
     std::fs::write(&config, "[pool]\nscore_retention_days = 1\n").unwrap();
     for as_of in [
+        format!("{}T18:00:00Z", day(-4)),
         format!("{}T00:00:00Z", day(-3)),
         format!("{}T12:00:00Z", day(-3)),
         format!("{}T18:00:00Z", day(-3)),
@@ -917,8 +918,29 @@ fn prune_keeps_one_score_row_per_number_per_day_beyond_the_window() {
             &format!("SELECT count(*) FROM scores WHERE run_id = {id}"),
         )
     };
-    let numbers = per_run(4);
+    let numbers = per_run(5);
     assert!(numbers >= 19);
+    let scores = |as_of: &str| -> BTreeMap<String, Value> {
+        registry(&env, &["--as-of", as_of])
+            .into_iter()
+            .map(|(n, r)| (n, r["score"].clone()))
+            .collect()
+    };
+    let evening = scores(&format!("{}T20:00:00Z", day(-4)));
+    // A dry run counts what would go, score rows too, and deletes nothing.
+    let out = env
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["prune", "--before", &day(-30), "--dry-run"])
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(
+        text.contains(&format!("({} would be deleted)", 2 * numbers)),
+        "{text}"
+    );
+    assert_eq!(per_run(2), numbers);
     let out = env
         .cmd()
         .arg("--config")
@@ -935,7 +957,15 @@ fn prune_keeps_one_score_row_per_number_per_day_beyond_the_window() {
         )),
         "{text}"
     );
-    assert_eq!((per_run(1), per_run(2), per_run(3)), (0, 0, numbers));
-    assert_eq!(per_run(4), numbers);
-    assert_eq!(count(&env, "SELECT count(*) FROM score_runs"), 4);
+    assert_eq!(
+        (per_run(1), per_run(2), per_run(3), per_run(4)),
+        (numbers, 0, 0, numbers)
+    );
+    assert_eq!(per_run(5), numbers);
+    assert_eq!(count(&env, "SELECT count(*) FROM score_runs"), 5);
+    // The registry at a moment whose last run was thinned gives the last score kept
+    // before it (the day before's last run).
+    let morning = scores(&format!("{}T06:00:00Z", day(-3)));
+    assert!(morning.values().all(|v| v.is_number()), "{morning:?}");
+    assert_eq!(morning, evening);
 }

@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, args: PruneArgs) -> Result<u8> {
     }
     if args.dry_run {
         let store = ctx.open_reader()?;
-        let out = store.prune_preview(before)?;
+        let out = store.prune_preview(before, ctx.settings.pool.score_retention_days)?;
         if !ctx.quiet {
             report::maintenance::would_prune(&out)?;
         }

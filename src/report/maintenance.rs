@@ -31,7 +31,7 @@ pub fn pruned(p: &PruneOutcome) -> Result<()> {
     to_stdout(|out| {
         writeln!(
             out,
-            "deleted {} raw calls placed before {}; rollups, bursts and scores kept",
+            "deleted {} raw calls placed before {}; rollups, bursts and score runs kept",
             p.deleted_calls,
             rfc3339(p.horizon_ms)
         )
@@ -49,7 +49,8 @@ pub fn pruned(p: &PruneOutcome) -> Result<()> {
     })
 }
 
-/// What `prune --dry-run` found: the raw calls a prune would delete, none deleted.
+/// What `prune --dry-run` found: the raw calls a prune would delete and the score rows it
+/// would thin, none deleted.
 pub fn would_prune(p: &PruneOutcome) -> Result<()> {
     to_stdout(|out| {
         writeln!(
@@ -58,7 +59,17 @@ pub fn would_prune(p: &PruneOutcome) -> Result<()> {
             p.deleted_calls,
             rfc3339(p.horizon_ms)
         )
-        .map_err(io)
+        .map_err(io)?;
+        if let Some(since) = p.scores_full_since_ms {
+            writeln!(
+                out,
+                "score rows: would keep every run's since {}, one per number per day before it ({} would be deleted)",
+                rfc3339(since),
+                p.thinned_scores
+            )
+            .map_err(io)?;
+        }
+        Ok(())
     })
 }
 

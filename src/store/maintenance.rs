@@ -44,6 +44,22 @@ pub struct CheckReport {
     pub checksum: String,
 }
 
+/// The score rows thinning deletes (`?1` the start of the full window, `?2` a day in ms):
+/// before the window, every row of a number but the last of its UTC day.
+const THINNED: &str = "SELECT run_id, number FROM ( \
+     SELECT s.run_id, s.number, row_number() OVER ( \
+         PARTITION BY s.number, r.as_of_ms / ?2 ORDER BY r.as_of_ms DESC, r.id DESC) AS k \
+     FROM scores s JOIN score_runs r ON r.id = s.run_id WHERE r.as_of_ms < ?1) \
+ WHERE k > 1";
+
+/// Where thinning's full window starts: `retention_days` UTC days before the newest run's
+/// day; `None` without runs.
+fn thin_since(conn: &Connection, retention_days: i64) -> rusqlite::Result<Option<i64>> {
+    let newest: Option<i64> =
+        conn.query_row("SELECT max(as_of_ms) FROM score_runs", [], |r| r.get(0))?;
+    Ok(newest.map(|n| n.div_euclid(DAY_MS) * DAY_MS - retention_days.max(0) * DAY_MS))
+}
+
 impl Store {
     /// Deletes raw calls placed before `before_ms` (rounded down to the hour). Rollups,
     /// bursts and score history stay, so scores for windows the rollups cover do not change;
@@ -106,28 +122,38 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| Error::from(e).at_db(&path))?;
-        let newest: Option<i64> =
-            tx.query_row("SELECT max(as_of_ms) FROM score_runs", [], |r| r.get(0))?;
-        let Some(newest) = newest else {
+        let Some(since) = thin_since(&tx, retention_days)? else {
             return Ok((0, None));
         };
-        let since = newest.div_euclid(DAY_MS) * DAY_MS - retention_days.max(0) * DAY_MS;
         let deleted = tx.execute(
-            "DELETE FROM scores WHERE (run_id, number) IN ( \
-                 SELECT run_id, number FROM ( \
-                     SELECT s.run_id, s.number, row_number() OVER ( \
-                         PARTITION BY s.number, r.as_of_ms / ?2 ORDER BY r.as_of_ms DESC, r.id DESC) AS k \
-                     FROM scores s JOIN score_runs r ON r.id = s.run_id WHERE r.as_of_ms < ?1) \
-                 WHERE k > 1)",
+            &format!("DELETE FROM scores WHERE (run_id, number) IN ({THINNED})"),
             params![since, DAY_MS],
         )?;
         tx.commit()?;
         Ok((deleted as u64, Some(since)))
     }
 
-    /// What [`Store::prune`] would do, done on nothing: the raw calls it would delete and
-    /// the horizon it would record (`prune --dry-run`).
-    pub fn prune_preview(&self, before_ms: i64) -> Result<PruneOutcome> {
+    /// The score rows `thin_scores(retention_days)` would delete, and the window's start.
+    pub fn thin_preview(&self, retention_days: i64) -> Result<(u64, Option<i64>)> {
+        let Some(since) = thin_since(&self.conn, retention_days).map_err(|e| self.wrap(e))? else {
+            return Ok((0, None));
+        };
+        let n: i64 = self
+            .conn
+            .query_row(
+                &format!("SELECT count(*) FROM ({THINNED})"),
+                params![since, DAY_MS],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok((n.max(0) as u64, Some(since)))
+    }
+
+    /// What [`Store::prune_and_thin`] would do, done on nothing: the raw calls it would
+    /// delete, the horizon it would record and the score rows it would thin
+    /// (`prune --dry-run`).
+    pub fn prune_preview(&self, before_ms: i64, score_retention_days: i64) -> Result<PruneOutcome> {
+        let (thinned, since) = self.thin_preview(score_retention_days)?;
         let horizon = prune_horizon(before_ms);
         let doomed: i64 = self
             .conn
@@ -141,8 +167,8 @@ impl Store {
         Ok(PruneOutcome {
             deleted_calls: doomed.max(0) as u64,
             horizon_ms: old.map_or(horizon, |o| o.max(horizon)),
-            thinned_scores: 0,
-            scores_full_since_ms: None,
+            thinned_scores: thinned,
+            scores_full_since_ms: since,
         })
     }
 

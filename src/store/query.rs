@@ -388,11 +388,14 @@ impl Store {
             .map_err(|e| self.wrap(e))
     }
 
-    /// Each number's score in the last run as of `at_ms` or before it.
+    /// Each number's score in the last run as of `at_ms` or before it that kept its rows
+    /// (`prune` thins older runs to the last of each day).
     pub fn scores_at(&self, at_ms: i64) -> Result<HashMap<String, f64>> {
         let rows = self.query_rows(
             "SELECT number, score FROM scores WHERE run_id = \
-             (SELECT id FROM score_runs WHERE as_of_ms <= ?1 ORDER BY as_of_ms DESC, id DESC LIMIT 1)",
+             (SELECT id FROM score_runs r WHERE as_of_ms <= ?1 \
+              AND EXISTS (SELECT 1 FROM scores s WHERE s.run_id = r.id) \
+              ORDER BY as_of_ms DESC, id DESC LIMIT 1)",
             params![at_ms],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)),
         )?;
