@@ -161,3 +161,77 @@ fn every_printing_command_ends_quietly_when_stdout_is_closed() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Under cron (no terminal, an empty environment) a nightly job that writes its files
+/// prints nothing at all: no "wrote ..." to be mailed every night, and a score run that
+/// changed nothing prints nothing. With a problem it still says so (stale data warns).
+#[test]
+fn nightly_jobs_that_write_files_are_silent_under_cron() {
+    let env = sample_db();
+    let out_dir = env.dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let file = |n: &str| out_dir.join(n).display().to_string();
+    let db = env.db().display().to_string();
+    let as_of = format!("{AS_OF}T00:00:00Z");
+    let mut first_score = true;
+    for args in [
+        vec!["score", "--as-of", &as_of, "--allow-stale"],
+        vec!["score", "--as-of", &as_of, "--allow-stale"],
+        vec![
+            "export",
+            "rotation",
+            "--as-of",
+            &as_of,
+            "-o",
+            &file("rotation.csv"),
+        ],
+        vec!["report", "--as-of", &as_of, "-o", &file("report.html")],
+        vec!["backup", &file("copy.db")],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_numhealth"))
+            .env_clear()
+            .arg("--db")
+            .arg(&db)
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let shown = args.join(" ");
+        assert_eq!(out.status.code(), Some(0), "{shown}: {}", stderr(&out));
+        if first_score {
+            // Something changed: the changes on stdout, their count on stderr (the
+            // contract; cron mails it with the changes).
+            first_score = false;
+            assert!(!out.stdout.is_empty());
+            assert!(
+                stderr(&out).starts_with("numhealth: score run 1: "),
+                "{}",
+                stderr(&out)
+            );
+            assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+            continue;
+        }
+        assert_eq!(stderr(&out), "", "{shown}");
+        assert!(out.stdout.is_empty(), "{shown}");
+    }
+    for f in ["rotation.csv", "report.html", "copy.db"] {
+        assert!(std::fs::metadata(file(f)).unwrap().len() > 0, "{f}");
+    }
+    // Stale data, judged as of now, is still a warning there.
+    let out = Command::new(env!("CARGO_BIN_EXE_numhealth"))
+        .env_clear()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "export",
+            "rotation",
+            "--allow-stale",
+            "-o",
+            &file("now.csv"),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the newest data is"), "{}", stderr(&out));
+}

@@ -7,7 +7,7 @@ use crate::error::{Result, exit};
 pub fn run(ctx: &Ctx, args: BackupArgs) -> Result<u8> {
     let store = ctx.open_reader()?;
     store.backup_to(&args.file)?;
-    ctx.say(&format!(
+    ctx.done(&format!(
         "backed up {} to {}",
         ctx.db.display(),
         args.file.display()

@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<u8> {
     let rows = rotation_at(&store, &rules, as_of.ms)?;
     report::scores::rotation(&rows, args.output.as_deref())?;
     if let Some(path) = &args.output {
-        ctx.say(&format!(
+        ctx.done(&format!(
             "wrote {} numbers to {}",
             rows.len(),
             report::output_name(path)

@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<u8> {
         ctx.say(w);
     }
     let bytes = report::html::write(&overview, &args.output)?;
-    ctx.say(&format!(
+    ctx.done(&format!(
         "wrote the report ({} KB, {} numbers at risk) to {}",
         bytes.div_ceil(1024),
         overview.risk.len(),

@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, args: MarkArgs) -> Result<u8> {
     let plan = store.pool_mark(&numbers, &mark, &rules)?;
     let changes = Change::list(&plan);
     report::scores::marked(args.format, &changes)?;
-    ctx.say(&report::scores::marked_count(&changes));
+    ctx.done(&report::scores::marked_count(&changes));
     Ok(exit::OK)
 }
 

@@ -47,6 +47,9 @@ pub struct Ctx {
     pub lock_timeout: Duration,
     /// Progress bars only for a person at a terminal.
     pub progress: bool,
+    /// Messages saying what was done ("wrote 40 numbers to rotation.csv") only for a
+    /// person at a terminal: quiet under cron, where they would be mailed every run.
+    pub chatty: bool,
     /// How wide tables may be (`--wide`, `--width`, a pipe, `$COLUMNS`, the terminal).
     pub width: Width,
     /// The `--db` the user gave on the command line, repeated in the commands we suggest.
@@ -57,6 +60,14 @@ impl Ctx {
     /// A message for people on stderr, unless `-q`.
     pub fn say(&self, msg: &str) {
         if !self.quiet {
+            eprintln!("numhealth: {msg}");
+        }
+    }
+
+    /// What a command did, on stderr for a person at a terminal (not under cron, not with
+    /// `-q`): the file is there, the data on stdout; nothing went wrong.
+    pub fn done(&self, msg: &str) {
+        if self.chatty {
             eprintln!("numhealth: {msg}");
         }
     }
@@ -199,6 +210,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         quiet: cli.quiet,
         lock_timeout: Duration::from_secs(sub_lock_timeout.or(cli.lock_timeout).unwrap_or(0)),
         progress: !cli.quiet && std::io::stderr().is_terminal(),
+        chatty: !cli.quiet && std::io::stderr().is_terminal(),
         width: {
             let w = width_flags(&cli.command);
             Width::resolve(w.width, w.wide)

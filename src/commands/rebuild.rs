@@ -6,6 +6,6 @@ use crate::error::{Result, exit};
 pub fn run(ctx: &Ctx) -> Result<u8> {
     let (_lock, mut store) = ctx.open_writer()?;
     let n = store.rebuild(ctx.settings.short_call_ms(), &ctx.settings.bursts)?;
-    ctx.say(&format!("rebuilt rollups and bursts from {n} raw calls"));
+    ctx.done(&format!("rebuilt rollups and bursts from {n} raw calls"));
     Ok(exit::OK)
 }
