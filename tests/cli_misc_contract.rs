@@ -208,6 +208,52 @@ fn number_history_has_one_row_per_as_of_and_nothing_after_it() {
     let text = stdout(&table);
     let shown = text.split("score history:").nth(1).unwrap_or("");
     assert!(!shown.contains("2025-11-22"), "{text}");
+    // Times are RFC 3339 like every other, and the pool's transitions stop at the moment
+    // too: a retirement after it is not in the story of that moment.
+    let out = env.run(&[
+        "mark",
+        "+14155550100",
+        "--status",
+        "retired",
+        "--at",
+        "2025-11-23T00:00:00Z",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let story = |as_of: &str| {
+        let (code, v) = env.json(&[
+            "number",
+            "+14155550100",
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{v}");
+        v
+    };
+    let v = story("2025-11-22");
+    assert_eq!(v["history"][0]["as_of"], "2025-11-21T00:00:00Z", "{v}");
+    let tos: Vec<&str> = v["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["to"].as_str().unwrap())
+        .collect();
+    assert!(!tos.is_empty() && !tos.contains(&"retired"), "{tos:?}");
+    let v = story("2025-11-23T01:00:00Z");
+    assert_eq!(v["status"]["status"], "retired", "{v}");
+    assert!(
+        v["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["to"] == "retired")
+    );
 }
 
 #[test]

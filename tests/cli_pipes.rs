@@ -233,5 +233,9 @@ fn nightly_jobs_that_write_files_are_silent_under_cron() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("the newest data is"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the newest data is"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -13,6 +13,7 @@ use crate::health::score::{Assessment, FleetHours, NumberHistory};
 use crate::model::HourCounts;
 use crate::store::Store;
 use crate::store::raw_statement::RawStatement;
+use crate::time::rfc3339;
 
 /// Which histories `stream_histories` reads.
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +49,8 @@ pub struct BurstRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreHistoryRow {
     pub run_id: i64,
+    /// The run's as-of moment (RFC 3339, as every time the tool prints), and in ms.
+    pub as_of: String,
     pub as_of_ms: i64,
     pub score: f64,
     pub level: String,
@@ -421,6 +424,7 @@ impl Store {
             |r| {
                 Ok(ScoreHistoryRow {
                     run_id: r.get(0)?,
+                    as_of: rfc3339(r.get(1)?),
                     as_of_ms: r.get(1)?,
                     score: r.get(2)?,
                     level: r.get(3)?,

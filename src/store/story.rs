@@ -28,7 +28,7 @@ pub struct NumberStory {
     pub bursts: Vec<BurstRow>,
     /// Recorded scores, oldest first.
     pub history: Vec<ScoreHistoryRow>,
-    /// Its status in the pool at the moment, and every transition recorded.
+    /// Its status in the pool at the moment, and the transitions recorded up to it.
     pub pool: NumberPool,
 }
 
@@ -83,7 +83,12 @@ impl Store {
             days: daily::timeline(&history.hours, since_hour, req.tz),
             bursts: self.list_bursts(Some(req.number), Some(since_hour * HOUR_MS), Some(as_of))?,
             history: self.score_history(req.number, as_of, HISTORY_ROWS)?,
-            pool: self.pool_number_at(req.number, as_of, req.rules)?,
+            pool: {
+                // Its status at the moment, and the transitions up to it (as the scores).
+                let mut pool = self.pool_number_at(req.number, as_of, req.rules)?;
+                pool.transitions.retain(|t| t.at_ms <= as_of);
+                pool
+            },
         })
     }
 }
