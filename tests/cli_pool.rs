@@ -520,6 +520,21 @@ fn operators_mark_numbers_and_the_refusals_say_why() {
     );
 }
 
+/// A fresh database with `paced_calls(numbers)` ingested, and the calls.
+fn paced(numbers: &[(&str, i64)]) -> (Env, String) {
+    let env = Env::new();
+    let file = env.dir.path().join("calls.csv");
+    let csv = paced_calls(numbers);
+    std::fs::write(&file, &csv).unwrap();
+    ok(&env
+        .cmd()
+        .args(["ingest", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    (env, csv)
+}
+
 /// Calls from each `(number, calls a day)`: three days to 2025-03-31, spread evenly over
 /// 13:00-21:00 UTC, one in four answered for 45 s, the rest not answered.
 fn paced_calls(numbers: &[(&str, i64)]) -> String {
@@ -556,15 +571,7 @@ fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
     // Normal caps 100 a day, 30 an hour. `big` may place 200 a day and places 120;
     // `small` may place 30 a day and places 60; `plain` places 120 on the normal caps.
     let (big, small, plain) = ("+14155550100", "+14155550101", "+14155550102");
-    let env = Env::new();
-    let file = env.dir.path().join("calls.csv");
-    std::fs::write(&file, paced_calls(&[(big, 120), (small, 60), (plain, 120)])).unwrap();
-    ok(&env
-        .cmd()
-        .args(["ingest", "-q"])
-        .arg(&file)
-        .output()
-        .unwrap());
+    let (env, _) = paced(&[(big, 120), (small, 60), (plain, 120)]);
     let at = "2025-03-29T00:00:00Z";
     ok(&env.run(&[
         "mark",
@@ -635,16 +642,7 @@ fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
 #[test]
 fn calls_today_at_a_past_moment_counts_the_calls_before_it() {
     let number = "+14155550100"; // Pacific: the local day of 2025-03-30 starts at 07:00Z.
-    let env = Env::new();
-    let file = env.dir.path().join("calls.csv");
-    let csv = paced_calls(&[(number, 120)]);
-    std::fs::write(&file, &csv).unwrap();
-    ok(&env
-        .cmd()
-        .args(["ingest", "-q"])
-        .arg(&file)
-        .output()
-        .unwrap());
+    let (env, csv) = paced(&[(number, 120)]);
     // Calls today, and the daily cap and what it leaves.
     let calls_today = |as_of: &str| -> (i64, i64, i64) {
         let text = ok(&env.run(&["export", "rotation", "--as-of", as_of]));

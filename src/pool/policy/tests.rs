@@ -178,6 +178,32 @@ impl Pool {
         &self.reg[n]
     }
 
+    /// An operator marks `n` (`status`, `until`, `note`) at `at`, after a transition at
+    /// `last_at`.
+    fn mark(&mut self, n: &str, status: Status, until: Option<&str>, at: i64, last_at: i64) {
+        let m = Mark {
+            status,
+            until: until.and_then(|u| u.parse().ok()),
+            note: Some("by hand".into()),
+            by: Some("alice".into()),
+            at_ms: at,
+            daily_cap: None,
+            hourly_cap: None,
+            add: false,
+            replaces: None,
+        };
+        let known = Known {
+            entry: Some(self.get(n)),
+            used: true,
+            last_at_ms: Some(last_at),
+            replaced: None,
+            replaced_by: None,
+        };
+        let (e, t) = mark::apply(n, known, &m, &self.rules()).unwrap();
+        self.reg.insert(n.into(), e);
+        self.log.push(t);
+    }
+
     fn history(&self, n: &str) -> Vec<Transition> {
         self.log.iter().filter(|t| t.number == n).cloned().collect()
     }
@@ -419,27 +445,7 @@ fn a_resting_number_that_calls_cleanly_for_3_days_is_back_in_probation() {
     // its date does.
     let mut p = Pool::new();
     p.run(T, &[keep(A)]);
-    let m = Mark {
-        status: Status::Resting,
-        until: "2025-11-30".parse().ok(),
-        note: Some("carrier complaint".into()),
-        by: None,
-        at_ms: T + 3_600_000,
-        daily_cap: None,
-        hourly_cap: None,
-        add: false,
-        replaces: None,
-    };
-    let known = Known {
-        entry: Some(p.get(A)),
-        used: true,
-        last_at_ms: Some(T),
-        replaced: None,
-        replaced_by: None,
-    };
-    let (e, t) = mark::apply(A, known, &m, &p.rules()).unwrap();
-    p.reg.insert(A.into(), e);
-    p.log.push(t);
+    p.mark(A, Status::Resting, Some("2025-11-30"), T + 3_600_000, T);
     for night in 1..10 {
         p.call(A, T + (night - 1) * DAY + 7_200_000, 140, 0);
         let t = p.run(T + night * DAY, &[keep(A)]);
@@ -641,27 +647,7 @@ fn an_operator_mark_is_undone_only_by_a_new_episode() {
     p.call(A, T - DAY, 80, 6);
     p.run(T, &[retire(A)]);
     assert_eq!(p.get(A).status, Status::Retired);
-    let m = Mark {
-        status: Status::Active,
-        until: None,
-        note: Some("carrier cleared it".into()),
-        by: Some("alice".into()),
-        at_ms: T + DAY,
-        daily_cap: None,
-        hourly_cap: None,
-        add: false,
-        replaces: None,
-    };
-    let known = Known {
-        entry: Some(p.get(A)),
-        used: true,
-        last_at_ms: Some(T),
-        replaced: None,
-        replaced_by: None,
-    };
-    let (e, t) = mark::apply(A, known, &m, &p.rules()).unwrap();
-    p.reg.insert(A.into(), e);
-    p.log.push(t);
+    p.mark(A, Status::Active, None, T + DAY, T);
     // The old flags are still in the lookback and the score still says retire.
     for night in 2..5 {
         p.call(A, T + (night - 1) * DAY + 3_600_000, 60, 0);
