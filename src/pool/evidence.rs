@@ -108,11 +108,14 @@ pub fn since(
     }
 }
 
-/// The moment the policy needs a number's evidence from, if it needs any: its episode
-/// floor, for every status the policy still moves (not retired, not released).
-pub fn needed_from(e: &Entry) -> Option<i64> {
+/// The moment the policy needs a number's evidence from at `as_of_ms`, if it needs any:
+/// its episode floor, for every status the policy still moves (not retired, not
+/// released); for a rest that has ended by then, the rest's end (the probation it began
+/// is judged on its own calls).
+pub fn needed_from(e: &Entry, as_of_ms: i64) -> Option<i64> {
     match e.status {
         Status::Retired | Status::Released => None,
+        Status::Resting if e.until_ms.is_some_and(|u| u <= as_of_ms) => e.until_ms,
         _ => e.episode_floor_ms,
     }
 }
@@ -126,7 +129,7 @@ pub fn for_entry(
     as_of_ms: i64,
     rules: &Rules<'_>,
 ) -> Option<Evidence> {
-    needed_from(e).map(|from| {
+    needed_from(e, as_of_ms).map(|from| {
         since(
             n,
             fleet,
@@ -240,10 +243,15 @@ mod tests {
             Default::default(),
             String::new(),
         );
-        assert_eq!(needed_from(&e), None);
+        assert_eq!(needed_from(&e, 100), None);
         e.episode_floor_ms = Some(5);
-        assert_eq!(needed_from(&e), Some(5));
+        assert_eq!(needed_from(&e, 100), Some(5));
+        // A rest that ended by then: from its end.
+        e.status = Status::Resting;
+        e.until_ms = Some(50);
+        assert_eq!(needed_from(&e, 100), Some(50));
+        assert_eq!(needed_from(&e, 40), Some(5));
         e.status = Status::Retired;
-        assert_eq!(needed_from(&e), None);
+        assert_eq!(needed_from(&e, 100), None);
     }
 }

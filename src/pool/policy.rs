@@ -78,9 +78,9 @@ struct Decision<'a> {
     held: Option<String>,
     risk: (f64, f64),
     lead: Option<String>,
-    /// When a change only time made took effect, if before the run (a rest's end): the
-    /// transition is recorded then, as a view at that moment showed it.
-    at_ms: Option<i64>,
+    /// A change only time made before the run (a rest's end): the row it began, recorded
+    /// at its moment, as a view at that moment showed it.
+    rest_end: Option<(i64, Entry)>,
 }
 
 /// `50 a day, 15 an hour`.
@@ -234,7 +234,7 @@ fn decide<'a>(
         held: None,
         risk: a.map_or((0.0, 0.0), |a| (a.metrics.reputation_score, a.score)),
         lead: lead.clone(),
-        at_ms: None,
+        rest_end: None,
     };
     if matches!(e.status, Status::Retired | Status::Released) {
         return d;
@@ -300,20 +300,24 @@ fn decide<'a>(
         ))
     } else if was == Status::Resting && e.until_ms.is_some_and(|u| u <= as_of_ms) {
         let ended = e.until;
-        let anchor = e.until_ms;
-        enter(&mut e, Status::Probation, as_of_ms);
-        e.probation_since_ms = anchor;
+        let end = e.until_ms.unwrap_or(as_of_ms);
+        enter(&mut e, Status::Probation, end);
+        e.probation_since_ms = Some(end);
         // It happened at the rest's end, not at this run: recorded then, so the history
-        // answers for the moments between as the views did live.
-        if let Some(at) = anchor {
-            e.since_ms = at;
-            d.at_ms = Some(at);
-        }
-        Some(format!(
+        // answers for the moments between as the views did live. `ev` is the probation's
+        // own record since then, so a run that comes late may also end it.
+        let mut began = e.clone();
+        began.reason = format!(
             "rest ended{}: probation, {}",
             ended.map_or_else(String::new, |u| format!(" on {u}")),
             ramp_text(rules)
-        ))
+        );
+        d.rest_end = Some((end, began));
+        if probation_done(&e, ev, as_of_ms, rules) {
+            Some(graduate(&mut e, Some(end), ev, as_of_ms))
+        } else {
+            None
+        }
     } else if was == Status::Resting && e.source == Source::Policy && recovered(ev, rules) {
         enter(&mut e, Status::Probation, as_of_ms);
         e.probation_since_ms = Some(as_of_ms);
@@ -322,22 +326,29 @@ fn decide<'a>(
             count(ev.clean_calls, "call", "calls")
         ))
     } else if was == Status::Probation && probation_done(&e, ev, as_of_ms, rules) {
-        enter(&mut e, Status::Active, as_of_ms);
-        e.episode_floor_ms = prev.and_then(|p| p.episode_floor_ms);
-        let (own, fleet) = ev.failure_rates();
-        Some(format!(
-            "clean probation: {} over {} with no spam marks, failing on {}{}; active",
-            count(ev.clean_calls, "call", "calls"),
-            count(ev.clean_days, "day", "days"),
-            percent(own),
-            against_fleet(fleet)
-        ))
+        let floor = prev.and_then(|p| p.episode_floor_ms);
+        Some(graduate(&mut e, floor, ev, as_of_ms))
     } else {
         None
     };
     d.next = e;
     d.status_reason = reason;
     d
+}
+
+/// A clean probation ends: active at `as_of_ms`, the episode floor kept at `floor` (its
+/// record still counts); returns the reason.
+fn graduate(e: &mut Entry, floor: Option<i64>, ev: &Evidence, as_of_ms: i64) -> String {
+    enter(e, Status::Active, as_of_ms);
+    e.episode_floor_ms = floor;
+    let (own, fleet) = ev.failure_rates();
+    format!(
+        "clean probation: {} over {} with no spam marks, failing on {}{}; active",
+        count(ev.clean_calls, "call", "calls"),
+        count(ev.clean_days, "day", "days"),
+        percent(own),
+        against_fleet(fleet)
+    )
 }
 
 /// A resting number whose own calls came back clean.

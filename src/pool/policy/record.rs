@@ -10,25 +10,24 @@ use crate::pool::policy::{Decision, Plan, caps_text};
 use crate::pool::status::{Entry, Source, Status};
 
 /// The states only time put a number in since its last record, each at its moment, so
-/// that the history says what the views said live: a rest's end (`rest_end_ms`, `next`
-/// being the probation it began), then each step of the probation ramp before `as_of_ms`
-/// and after `last_run_ms` (the steps before it were recorded by that run).
+/// that the history says what the views said live: a rest's end (`rest_end`: its moment
+/// and the probation row it began), then each step of the probation ramp before
+/// `as_of_ms` and after `last_run_ms` (the steps before it were recorded by that run).
 fn time_driven(
     prev: Option<&Entry>,
-    next: &Entry,
-    rest_end_ms: Option<i64>,
+    rest_end: Option<&(i64, Entry)>,
     last_run_ms: Option<i64>,
     as_of_ms: i64,
     rules: &Rules<'_>,
 ) -> Vec<(i64, Entry)> {
     let mut out = Vec::new();
-    let (base, from_ms) = match (rest_end_ms, prev) {
-        (Some(end), _) => {
-            let mut b = next.clone();
+    let (base, from_ms) = match (rest_end, prev) {
+        (Some((end, began)), _) => {
+            let mut b = began.clone();
             b.throttled_until_ms = None;
-            b.caps = caps_at(&b, end, false, rules);
-            out.push((end, b.clone()));
-            (b, end)
+            b.caps = caps_at(&b, *end, false, rules);
+            out.push((*end, b.clone()));
+            (b, *end)
         }
         (None, Some(p)) if p.status == Status::Probation => {
             let since = p.probation_since_ms.unwrap_or(p.since_ms);
@@ -90,12 +89,9 @@ pub(super) fn finish(
     let throttled = cause || throttle_holds(&e, as_of_ms);
     e.caps = caps_at(&e, as_of_ms, throttled, rules);
     let prev = d.prev;
-    let mut status_reason = d.status_reason;
+    let status_reason = d.status_reason;
     let mut last: Option<Entry> = prev.cloned();
-    for (at_ms, mut s) in time_driven(prev, &e, d.at_ms, last_run_ms, as_of_ms, rules) {
-        if d.at_ms == Some(at_ms) {
-            s.reason = status_reason.take().unwrap_or(s.reason);
-        }
+    for (at_ms, mut s) in time_driven(prev, d.rest_end.as_ref(), last_run_ms, as_of_ms, rules) {
         if differs(last.as_ref(), &s) {
             record(plan, last.as_ref(), &mut s, at_ms);
             last = Some(s);

@@ -148,7 +148,7 @@ impl Pool {
         let evidence: HashMap<String, Evidence> = registry
             .iter()
             .filter_map(|e| {
-                let from = crate::pool::evidence::needed_from(e)?;
+                let from = crate::pool::evidence::needed_from(e, as_of)?;
                 let calls = self.calls.get(&e.number).cloned().unwrap_or_default();
                 Some((e.number.clone(), evidence_of(&calls, from, as_of)))
             })
@@ -378,6 +378,39 @@ fn ramp_steps_are_recorded_when_they_came_not_at_the_run_that_noticed_them() {
         plan.transitions.is_empty(),
         "a second run records nothing: {plan:?}"
     );
+
+    // A late run that finds the whole probation behind it, clean (eight calls a day from
+    // the rest's end), records it all and ends it as the nightly runs would have.
+    let mut r = Pool::new();
+    r.run(T, &[keep(A)]);
+    r.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+    for night in 5..10 {
+        r.call(A, T + night * DAY + 3_600_000, 8, 0);
+    }
+    let t = r.run(T + 10 * DAY, &[keep(A)]);
+    let got: Vec<(i64, Status, i64)> = t.iter().map(|t| (t.at_ms, t.to, t.caps.daily)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (T + 5 * DAY, Status::Probation, 25),
+            (T + 7 * DAY, Status::Probation, 50),
+            (T + 9 * DAY, Status::Probation, 100),
+            (T + 10 * DAY, Status::Active, 100),
+        ]
+    );
+    assert!(
+        t[3].reason
+            .starts_with("clean probation: 40 calls over 5 days"),
+        "{}",
+        t[3].reason
+    );
+    assert!(
+        t[0].reason.starts_with("rest ended on 2025-11-25"),
+        "{}",
+        t[0].reason
+    );
+    let plan = r.plan_at(T + 10 * DAY, &[keep(A)]);
+    assert!(plan.transitions.is_empty(), "{plan:?}");
 }
 
 #[test]
