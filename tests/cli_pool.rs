@@ -637,6 +637,11 @@ fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
     assert_eq!(action(small), "throttle");
     assert_eq!(action(plain), "throttle");
     assert_ne!(action(big), "throttle");
+    for n in [big, small, plain] {
+        let (code, story) = env.json(&["number", n, "--as-of", "2025-04-01", "--format", "json"]);
+        assert_eq!(code, 0, "{story}");
+        assert_eq!(story["assessment"]["action"], action(n), "number {n}");
+    }
 }
 
 #[test]

@@ -73,12 +73,17 @@ impl Store {
             ..history.clone()
         };
         let since_hour = as_of_hour - req.days * 24;
+        // Paced by its normal caps in the pool, as a score run judges it.
+        let limits = self.pace_limits(req.rules)?;
+        let paced = limits
+            .own_config(req.number, cfg)
+            .or_else(|| limits.normal_config(cfg));
         Ok(NumberStory {
             number: req.number.to_string(),
             as_of_ms: as_of,
             first_seen_ms: history.first_seen_ms,
             last_spam_ms: history.last_spam_ms,
-            assessment: assess(&scored, &inputs.fleet, cfg, as_of),
+            assessment: assess(&scored, &inputs.fleet, paced.as_ref().unwrap_or(cfg), as_of),
             tz: req.tz,
             days: daily::timeline(&history.hours, since_hour, req.tz),
             bursts: self.list_bursts(Some(req.number), Some(since_hour * HOUR_MS), Some(as_of))?,
