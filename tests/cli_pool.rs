@@ -681,6 +681,14 @@ fn calls_today_at_a_past_moment_counts_the_calls_before_it() {
         assert_eq!(today, before, "{as_of}");
         assert_eq!(remaining, (cap - today).max(0), "{as_of}");
     }
+    // Once the raw calls are pruned, the rollups still give every whole hour before the
+    // moment, and an hour that starts at the moment is not counted.
+    ok(&env.run(&["prune", "-q", "--before", "2025-04-01"]));
+    let at = chrono::DateTime::parse_from_rfc3339("2025-03-30T15:00:00Z")
+        .unwrap()
+        .timestamp_millis();
+    let before = placed.iter().filter(|&&p| p >= local_day && p < at).count() as i64;
+    assert_eq!(calls_today("2025-03-30T15:00:00Z").0, before);
 }
 
 #[test]

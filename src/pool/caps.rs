@@ -144,8 +144,9 @@ impl PaceLimits {
     }
 }
 
-/// Calls the number placed so far in its local day at `at_ms` (hours that started by then
-/// and whose start falls on that local date), from its hourly rollups.
+/// Calls the number placed so far in its local day at `at_ms` (hours that started before
+/// then and whose start falls on that local date), from its hourly rollups; the hour
+/// `at_ms` falls in counts whole unless the caller gave its calls before `at_ms`.
 pub fn calls_today(hours: &[(i64, HourCounts)], tz: Tz, at_ms: i64) -> i64 {
     let Some(today) = local_date(tz, at_ms) else {
         return 0;
@@ -154,7 +155,7 @@ pub fn calls_today(hours: &[(i64, HourCounts)], tz: Tz, at_ms: i64) -> i64 {
         .iter()
         .filter(|(h, _)| {
             let start = h * HOUR_MS;
-            start <= at_ms && start > at_ms - 2 * DAY_MS && local_date(tz, start) == Some(today)
+            start < at_ms && start > at_ms - 2 * DAY_MS && local_date(tz, start) == Some(today)
         })
         .map(|(_, c)| c.attempts)
         .sum()
@@ -315,8 +316,9 @@ mod tests {
         assert_eq!(calls_today(&hours, Tz::UTC, at), 23);
         let ny: Tz = "America/New_York".parse().unwrap();
         assert_eq!(calls_today(&hours, ny, at), 18);
-        // An hour that has not started by `at` is not counted.
+        // An hour that has not started by `at` is not counted, nor one that starts at it.
         assert_eq!(calls_today(&hours, Tz::UTC, T + 8 * HOUR_MS), 12);
+        assert_eq!(calls_today(&hours, Tz::UTC, T + 6 * HOUR_MS), 5);
         assert_eq!(
             remaining_today(
                 Caps {

@@ -149,7 +149,9 @@ impl Store {
                 ))
             },
         )?;
-        if let Some(so_far) = so_far {
+        if let Some(so_far) = so_far
+            && at_ms > hour * HOUR_MS
+        {
             hours.retain(|(h, _)| *h != hour);
             let attempts = so_far.get(number).copied().unwrap_or(0);
             hours.push((
