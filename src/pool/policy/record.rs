@@ -102,6 +102,8 @@ pub(super) fn finish(
         let caps = caps_text(e.caps);
         e.reason = if let Some(r) = status_reason {
             r
+        } else if let Some(held) = d.held.as_deref().filter(|_| last.is_none()) {
+            format!("{}; {held}; throttled to {caps} instead", e.reason)
         } else if last.is_none() && cause {
             format!(
                 "{}, throttled to {caps}: {}",

@@ -653,6 +653,34 @@ fn the_resting_cap_holds_back_only_reputation_score_rests() {
 }
 
 #[test]
+fn numbers_held_back_by_the_resting_cap_on_their_first_run_are_told_why() {
+    let mut p = Pool::new();
+    let sf: Vec<String> = (0..10).map(|i| format!("+1415555{i:04}")).collect();
+    let v: Vec<Assessment> = sf
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            if i < 3 {
+                score_rest(n, 90.0 - i as f64)
+            } else {
+                keep(n)
+            }
+        })
+        .collect();
+    let t = p.run(T, &v);
+    let held: Vec<&Transition> = t.iter().filter(|t| t.number == sf[2]).collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].to, held[0].caps), (Status::Active, caps(50, 15)));
+    assert!(
+        held[0]
+            .reason
+            .starts_with("first seen: active; held back by the resting cap: 2 of 10"),
+        "{}",
+        held[0].reason
+    );
+}
+
+#[test]
 fn flag_rests_count_towards_the_resting_cap() {
     let mut p = Pool::new();
     let sf: Vec<String> = (0..10).map(|i| format!("+1415555{i:04}")).collect();
