@@ -20,6 +20,7 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
     let opts =
         ReaderOptions::from_settings(&ctx.settings.ingest, format, args.region.as_deref(), now)?;
     let say = |m: &str| ctx.say(m);
+    let done = |m: &str| ctx.done(m);
     // Paths are checked before the database is opened: when none can be read, no
     // database is created and nothing is recorded.
     let inputs = Inputs::check(&args.paths, args.recursive)?;
@@ -27,7 +28,7 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
         run_summary::inputs_refused(&inputs);
         return Ok(exit::FAILURE);
     }
-    run_summary::inputs_expanded(&inputs, &say);
+    run_summary::inputs_expanded(&inputs, &done);
     let existed = ctx.db.exists();
     let (_lock, mut store) = ctx.open_writer()?;
     if !existed {
