@@ -197,6 +197,7 @@ fn rotation_reasons(
 ) -> String {
     let reasons = a.reasons.join("; ");
     match crate::pool::rotation::not_followed(a, action, e) {
+        Some(why) if reasons.is_empty() => why,
         Some(why) => format!("{why}: {reasons}"),
         None => reasons,
     }
@@ -313,6 +314,27 @@ mod tests {
     use super::*;
     use crate::health::assessment::{Action, Components, Level, Metrics};
     use crate::report::{Format, write_rows};
+
+    #[test]
+    fn a_row_the_pool_did_not_follow_says_why_and_leaves_nothing_dangling() {
+        let mut a = assessment();
+        let e = crate::pool::Entry::new(
+            &a.number,
+            crate::pool::Status::Retired,
+            0,
+            crate::pool::Caps::NONE,
+            "marked retired by an operator".into(),
+        );
+        let said = rotation_reasons(&a, Action::Retire, &e);
+        assert_eq!(
+            said,
+            "retired in the pool (marked retired by an operator), so retire here; the score alone says monitor: because"
+        );
+        a.reasons.clear();
+        let said = rotation_reasons(&a, Action::Retire, &e);
+        assert!(said.ends_with("the score alone says monitor"), "{said}");
+        assert_eq!(rotation_reasons(&a, Action::Monitor, &e), "");
+    }
 
     /// An assessment whose components all differ, so a column showing the wrong one fails.
     fn assessment() -> Assessment {

@@ -199,6 +199,7 @@ fn risk_row(out: &mut String, r: &RiskRow) -> Result<()> {
     };
     let first = a.reasons.first().map_or("", String::as_str);
     let reason = match r.entry.as_ref().and_then(|e| not_followed(a, r.action, e)) {
+        Some(why) if first.is_empty() => why,
         Some(why) => format!("{why}: {first}"),
         None => first.to_string(),
     };
