@@ -180,19 +180,29 @@ fn enter(e: &mut Entry, status: Status, as_of_ms: i64) {
     }
 }
 
-/// The row a number first seen starts from.
-fn register(number: &str, a: Option<&Assessment>, as_of_ms: i64, rules: &Rules<'_>) -> Entry {
+/// The row a number first seen starts from. With `new_numbers = "probation"`, a number
+/// the pool sees after its first run (`pool_exists`) is new and warms up; on the first run,
+/// which takes the fleet as it is, only a number with too little history to judge does.
+fn register(
+    number: &str,
+    a: Option<&Assessment>,
+    as_of_ms: i64,
+    pool_exists: bool,
+    rules: &Rules<'_>,
+) -> Entry {
     let warm = rules.pool.new_numbers == NewNumbers::Probation
-        && a.is_none_or(|a| a.level == Level::Insufficient);
+        && (pool_exists || a.is_none_or(|a| a.level == Level::Insufficient));
     let mut e = Entry::new(number, Status::Active, as_of_ms, Caps::NONE, String::new());
     if warm {
         e.status = Status::Probation;
         e.probation_since_ms = Some(as_of_ms);
         e.episode_floor_ms = Some(as_of_ms);
-        e.reason = format!(
-            "first seen with no history: probation, {}",
-            ramp_text(rules)
-        );
+        let seen = if a.is_none_or(|a| a.level == Level::Insufficient) {
+            "first seen with no history"
+        } else {
+            "new to the pool"
+        };
+        e.reason = format!("{seen}: probation, {}", ramp_text(rules));
     } else {
         e.reason = "first seen: active".into();
     }
@@ -214,11 +224,12 @@ fn decide<'a>(
     a: Option<&Assessment>,
     ev: &Evidence,
     as_of_ms: i64,
+    pool_exists: bool,
     rules: &Rules<'_>,
 ) -> Decision<'a> {
     let mut e = prev
         .cloned()
-        .unwrap_or_else(|| register(number, a, as_of_ms, rules));
+        .unwrap_or_else(|| register(number, a, as_of_ms, pool_exists, rules));
     let (action, cause) = if matches!(e.status, Status::Retired | Status::Released) {
         (Action::Keep, None)
     } else {
@@ -433,7 +444,8 @@ fn apply_resting_cap(ds: &mut [Decision<'_>], as_of_ms: i64, rules: &Rules<'_>) 
 /// The changes one run records at `as_of_ms`. `registry` is every registered number;
 /// `assessments` this run's verdicts; `evidence` each registered number's record since
 /// `evidence::needed_from(entry)` (a missing one counts as no calls since); `last_run_ms`
-/// the as-of of the last recorded run (what time changed before it is recorded).
+/// the as-of of the last recorded run (what time changed before it is recorded; without
+/// one this is the pool's first run, which registers the fleet as it is).
 pub fn plan(
     registry: &[Entry],
     assessments: &[Assessment],
@@ -455,7 +467,7 @@ pub fn plan(
         .filter(|(_, (e, _))| e.is_none_or(|e| e.status != Status::Released))
         .map(|(n, (e, a))| {
             let ev = evidence.get(n).unwrap_or(&none);
-            decide(n, e, a, ev, as_of_ms, rules)
+            decide(n, e, a, ev, as_of_ms, last_run_ms.is_some(), rules)
         })
         .collect();
     apply_resting_cap(&mut ds, as_of_ms, rules);

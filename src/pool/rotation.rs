@@ -12,13 +12,17 @@ use crate::pool::status::{Entry, Status};
 
 /// Numbers no score run has registered yet, as the next run would register them from
 /// these verdicts (a `retire` retired, a `rest` resting, the resting cap applied among
-/// them), by number; not recorded.
+/// them; new numbers warmed up per `new_numbers` once the pool exists, `pool_exists`),
+/// by number; not recorded.
 pub fn unregistered(
     verdicts: &[Assessment],
     at_ms: i64,
+    pool_exists: bool,
     rules: &Rules<'_>,
 ) -> BTreeMap<String, Entry> {
-    plan(&[], verdicts, &HashMap::new(), at_ms, None, rules)
+    // With an empty registry, `last_run_ms` only says whether a run came before.
+    let last_run = pool_exists.then_some(at_ms);
+    plan(&[], verdicts, &HashMap::new(), at_ms, last_run, rules)
         .entries
         .into_iter()
         .map(|mut e| {
@@ -155,7 +159,7 @@ mod tests {
             score: &score,
             zones: Zones::with_lookup(Tz::UTC, |_| None),
         };
-        let got = unregistered(&vs, T, &rules);
+        let got = unregistered(&vs, T, false, &rules);
         let st: Vec<(&str, Status, i64)> = got
             .values()
             .map(|e| (e.number.as_str(), e.status, e.caps.daily))
@@ -177,7 +181,17 @@ mod tests {
         };
         let mut new = verdict("+14155550100", Action::Keep);
         new.level = Level::Insufficient;
-        let e = &unregistered(&[new], T, &rules)["+14155550100"];
+        let e = &unregistered(&[new], T, false, &rules)["+14155550100"];
+        assert_eq!((e.status, e.caps.daily), (Status::Probation, 25));
+        // Once the pool exists, a number it has not seen is new whatever its history.
+        let known = verdict("+14155550100", Action::Keep);
+        let e = &unregistered(std::slice::from_ref(&known), T, false, &rules)["+14155550100"];
+        assert_eq!(
+            e.status,
+            Status::Active,
+            "the first run takes the fleet as it is"
+        );
+        let e = &unregistered(&[known], T, true, &rules)["+14155550100"];
         assert_eq!((e.status, e.caps.daily), (Status::Probation, 25));
     }
 }

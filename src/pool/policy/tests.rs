@@ -233,8 +233,19 @@ fn first_seen_numbers_are_registered_active_or_on_probation() {
     fresh.level = Level::Insufficient;
     let t = p.run(T, &[fresh, keep("+14155550101")]);
     assert_eq!((t[0].to, t[0].caps), (Status::Probation, caps(25, 8)));
-    // A number with enough history is judged, not warmed up.
+    // On the pool's first run a number with enough history is taken as it is...
     assert_eq!(t[1].to, Status::Active);
+    // ...but one the pool first sees later is new, whatever it called before, and warms up.
+    let t = p.run(
+        T + DAY,
+        &[keep(A), keep("+14155550101"), keep("+14155550102")],
+    );
+    let new: Vec<&Transition> = t.iter().filter(|t| t.from.is_none()).collect();
+    assert_eq!(new.len(), 1, "{t:?}");
+    assert_eq!(
+        (new[0].number.as_str(), new[0].to, new[0].caps),
+        ("+14155550102", Status::Probation, caps(25, 8))
+    );
     let mut p = Pool::new();
     let t = p.run(T, &[verdict(A, Action::Throttle, None, None, 60.0)]);
     assert_eq!(

@@ -205,18 +205,20 @@ impl Store {
 
 /// Each verdict's number's row at the moment, or the one the next run would register.
 fn entries_for(
+    store: &Store,
     rows: &mut BTreeMap<String, Entry>,
     verdicts: &[Assessment],
     at_ms: i64,
     rules: &Rules<'_>,
-) -> Vec<Entry> {
+) -> Result<Vec<Entry>> {
     let new: Vec<Assessment> = verdicts
         .iter()
         .filter(|a| !rows.contains_key(&a.number))
         .cloned()
         .collect();
-    let mut new = unregistered(&new, at_ms, rules);
-    verdicts
+    let pool_exists = store.last_score_run_ms()?.is_some_and(|r| r <= at_ms);
+    let mut new = unregistered(&new, at_ms, pool_exists, rules);
+    Ok(verdicts
         .iter()
         .map(|a| {
             rows.remove(&a.number)
@@ -231,7 +233,7 @@ fn entries_for(
                     )
                 })
         })
-        .collect()
+        .collect())
 }
 
 /// `risky`: the first `top` (all when `None`) of the numbers scoring at least
@@ -249,7 +251,7 @@ pub fn risky_at(
         .into_iter()
         .cloned()
         .collect();
-    let entries = entries_for(&mut rows, &shown, at_ms, rules);
+    let entries = entries_for(store, &mut rows, &shown, at_ms, rules)?;
     Ok(shown
         .into_iter()
         .zip(entries)
@@ -263,7 +265,7 @@ pub fn risky_at(
 pub fn rotation_at(store: &Store, rules: &Rules<'_>, at_ms: i64) -> Result<Vec<RotationRow>> {
     let all = assess_pool(store, rules, at_ms)?;
     let mut rows = store.pool_status_at(at_ms, rules)?;
-    let entries = entries_for(&mut rows, &all, at_ms, rules);
+    let entries = entries_for(store, &mut rows, &all, at_ms, rules)?;
     let so_far = store.as_of_hour_so_far(at_ms)?;
     let listed = all
         .into_iter()
