@@ -645,6 +645,51 @@ fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
 }
 
 #[test]
+fn with_new_numbers_on_probation_a_number_new_to_the_pool_warms_up() {
+    let (old, new) = ("+14155550100", "+14155550101");
+    let (env, _) = paced(&[(old, 60)]);
+    let config = env.dir.path().join("numhealth.toml");
+    std::fs::write(&config, "[pool]\nnew_numbers = \"probation\"\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        ok(&out)
+    };
+    // The first run takes the fleet as it is.
+    run(&["score", "-q", "--as-of", "2025-03-31"]);
+    // A number the pool has not seen, with calls of its own already.
+    let file = env.dir.path().join("new.csv");
+    std::fs::write(&file, paced_calls(&[(new, 60)])).unwrap();
+    ok(&env
+        .cmd()
+        .args(["ingest", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap());
+    // Before the next run the export already shows it as that run will register it.
+    let text = run(&["export", "rotation", "--as-of", "2025-04-01"]);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(new))
+        .unwrap()
+        .to_string();
+    assert!(row.contains(",probation,"), "{row}");
+    let out = run(&["score", "-q", "--as-of", "2025-04-01"]);
+    assert!(out.contains(&format!("{new} new -> probation")), "{out}");
+    let rows = registry(&env, &["--as-of", "2025-04-01"]);
+    assert_eq!(rows[old]["status"], "active");
+    assert_eq!(
+        (&rows[new]["status"], rows[new]["daily_cap"].as_i64()),
+        (&Value::from("probation"), Some(25))
+    );
+}
+
+#[test]
 fn calls_today_at_a_past_moment_counts_the_calls_before_it() {
     let number = "+14155550100"; // Pacific: the local day of 2025-03-30 starts at 07:00Z.
     let (env, csv) = paced(&[(number, 120)]);
