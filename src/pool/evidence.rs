@@ -41,6 +41,9 @@ pub struct Evidence {
     pub clean_calls: i64,
     /// Local days with calls with an outcome after the last counted flag.
     pub clean_days: i64,
+    /// UTC days with at least `score.rest_min_flags` flags on at least
+    /// `score.retire_spam_share` of their calls (the score's persistent-label days).
+    pub high_share_days: i64,
 }
 
 impl Evidence {
@@ -105,6 +108,13 @@ pub fn since(
         failures_significant: failure_p < 1.0 - cfg.confidence,
         clean_calls: g.judged_since_flag as i64,
         clean_days,
+        high_share_days: g
+            .days
+            .iter()
+            .filter(|d| {
+                d.spam >= cfg.rest_min_flags as f64 && d.spam >= cfg.retire_spam_share * d.judged
+            })
+            .count() as i64,
     }
 }
 
@@ -212,6 +222,10 @@ mod tests {
         let e = ev(&n, 0);
         assert_eq!(e.flags, 15);
         assert!(e.flags_significant);
+        // Three days flagged on 10% of their calls: persistent-label days.
+        assert_eq!(e.high_share_days, 3);
+        assert_eq!(ev(&n, 2).high_share_days, 1);
+        assert_eq!(ev(&n, 4).high_share_days, 0);
         assert_eq!(e.last_flag_ms, Some(((DAY0 + 2) * 24 + 15) * HOUR_MS));
         assert_eq!((e.clean_calls, e.clean_days), (250, 5));
     }

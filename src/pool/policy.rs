@@ -109,13 +109,27 @@ fn ramp_text(rules: &Rules<'_>) -> String {
 }
 
 /// The verdict's action after the episode floor, and its cause.
-fn counted(e: &Entry, a: Option<&Assessment>, ev: &Evidence) -> (Action, Option<RestCause>) {
+fn counted(
+    e: &Entry,
+    a: Option<&Assessment>,
+    ev: &Evidence,
+    rules: &Rules<'_>,
+) -> (Action, Option<RestCause>) {
     let Some(a) = a else {
         return (Action::Keep, None);
     };
     let cause = a.rest_cause;
     if e.episode_floor_ms.is_none() {
         return (a.action, cause);
+    }
+    // A retirement after the floor needs the label to persist on the number's own days
+    // since (`retire_spam_days`); one new flag episode on top of old flags rests it.
+    if a.action == Action::Retire && ev.flags_significant {
+        return if ev.high_share_days >= rules.score.retire_spam_days {
+            (Action::Retire, cause)
+        } else {
+            (Action::Rest, Some(RestCause::Flags))
+        };
     }
     let anew = match (a.action, cause) {
         (Action::Rest, Some(RestCause::Score)) => ev.flags_significant || ev.failures_significant,
@@ -233,7 +247,7 @@ fn decide<'a>(
     let (action, cause) = if matches!(e.status, Status::Retired | Status::Released) {
         (Action::Keep, None)
     } else {
-        counted(&e, a, ev)
+        counted(&e, a, ev, rules)
     };
     let lead = a.and_then(|a| a.reasons.first().cloned());
     let mut d = Decision {
@@ -257,6 +271,16 @@ fn decide<'a>(
     let floor_date = e
         .episode_floor_ms
         .and_then(|f| rules.zones.local_date(number, f));
+    // A retire verdict counted as a rest: one new episode since the floor.
+    let lead = if action == Action::Rest && a.is_some_and(|a| a.action == Action::Retire) {
+        format!(
+            "{}, one new episode: a rest, not a retirement (the score alone says: {})",
+            flags_text(ev, floor_date),
+            lead.strip_prefix("replace this number: ").unwrap_or(&lead)
+        )
+    } else {
+        lead
+    };
     let was = e.status;
     let reason: Option<String> = if action == Action::Retire {
         enter(&mut e, Status::Retired, as_of_ms);

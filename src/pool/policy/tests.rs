@@ -93,6 +93,8 @@ fn evidence_of(calls: &Calls, from: i64, as_of: i64) -> Evidence {
         last_flag_ms: last_flag,
         clean_calls: clean.iter().map(|c| c.1).sum(),
         clean_days: clean.iter().filter(|c| c.1 > 0).count() as i64,
+        // Each log entry is a day's calls: flagged on 5% of them or more, 2 flags or more.
+        high_share_days: seen.iter().filter(|c| c.2 >= 2 && c.2 * 20 >= c.1).count() as i64,
         ..Evidence::default()
     }
 }
@@ -714,7 +716,7 @@ fn flag_rests_count_towards_the_resting_cap() {
 }
 
 #[test]
-fn an_operator_mark_is_undone_only_by_a_new_episode() {
+fn an_operator_mark_is_undone_only_by_what_came_after_it() {
     let mut p = Pool::new();
     p.call(A, T - DAY, 80, 6);
     p.run(T, &[retire(A)]);
@@ -732,7 +734,27 @@ fn an_operator_mark_is_undone_only_by_a_new_episode() {
         (p.get(A).status, p.get(A).source),
         (Status::Active, Source::Operator)
     );
+    // One new episode after the mark: a rest, not a retirement on the old flags.
     p.call(A, T + 4 * DAY + 3_600_000, 60, 4);
+    let t = p.run(T + 5 * DAY, &[retire(A)]);
+    assert_eq!(
+        (t[0].from, t[0].to),
+        (Some(Status::Active), Status::Resting)
+    );
+    assert!(
+        t[0].reason
+            .contains("one new episode: a rest, not a retirement"),
+        "{}",
+        t[0].reason
+    );
+    // A label that persists on the number's own days since the mark retires it.
+    let mut p = Pool::new();
+    p.call(A, T - DAY, 80, 6);
+    p.run(T, &[retire(A)]);
+    p.mark(A, Status::Active, None, T + DAY, T);
+    for night in 2..5 {
+        p.call(A, T + (night - 1) * DAY + 3_600_000, 60, 4);
+    }
     let t = p.run(T + 5 * DAY, &[retire(A)]);
     assert_eq!(
         (t[0].from, t[0].to),
