@@ -642,6 +642,27 @@ fn a_numbers_own_caps_are_the_pace_its_throttle_judges() {
         assert_eq!(code, 0, "{story}");
         assert_eq!(story["assessment"]["action"], action(n), "number {n}");
     }
+    // Caps set later do not change what a past moment said.
+    let live = ok(&env.run(&["export", "rotation", "--as-of", "2025-04-01"]));
+    ok(&env.run(&[
+        "mark",
+        big,
+        "--status",
+        "active",
+        "--daily-cap",
+        "50",
+        "--hourly-cap",
+        "10",
+        "--at",
+        "2025-04-01T01:00:00Z",
+    ]));
+    let later = ok(&env.run(&["export", "rotation", "--as-of", "2025-04-01"]));
+    assert_eq!(later, live);
+    let (_, story) = env.json(&["number", big, "--as-of", "2025-04-01", "--format", "json"]);
+    assert_ne!(story["assessment"]["action"], "throttle", "{story}");
+    let now = ok(&env.run(&["export", "rotation", "--as-of", "2025-04-01T02:00:00Z"]));
+    let row = now.lines().find(|l| l.starts_with(big)).unwrap();
+    assert!(row.contains(",throttle,"), "{row}");
 }
 
 #[test]

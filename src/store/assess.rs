@@ -46,9 +46,19 @@ pub fn assess_all(store: &Store, cfg: &ScoreConfig, as_of_ms: i64) -> Result<Vec
 }
 
 /// Scores every number as a `score` run does: as `assess_all`, with each number's pacing
-/// judged by its normal caps in the pool (`PaceLimits`).
-pub fn assess_pool(store: &Store, rules: &Rules<'_>, as_of_ms: i64) -> Result<Vec<Assessment>> {
-    let limits = store.pace_limits(rules)?;
+/// judged by its normal caps in the pool (`PaceLimits`) as the registry at the moment,
+/// `rows`, gives them (own caps set later do not count).
+pub fn assess_pool(
+    store: &Store,
+    rules: &Rules<'_>,
+    as_of_ms: i64,
+    rows: &BTreeMap<String, Entry>,
+) -> Result<Vec<Assessment>> {
+    let own = rows
+        .values()
+        .filter_map(|e| Some((e.number.clone(), e.own_caps?)))
+        .collect();
+    let limits = PaceLimits::of_pool(rules, own);
     judge_all(store, rules.score, as_of_ms, &limits, None).map(|j| j.assessments)
 }
 

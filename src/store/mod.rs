@@ -52,6 +52,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../sql/0007_score_alerts.sql"),
     include_str!("../../sql/0008_rejects_key.sql"),
     include_str!("../../sql/0009_burst_pace.sql"),
+    include_str!("../../sql/0010_transition_own_caps.sql"),
 ];
 
 /// The migration (1-based version) after which every burst is re-detected.

@@ -128,7 +128,7 @@ pub fn gather_overview(
     let marked_hours = overview::marked_hours(&fleet, cfg);
 
     let registry = store.pool_status_at(as_of_ms, rules)?;
-    let assessments = assess_pool(store, rules, as_of_ms)?;
+    let assessments = assess_pool(store, rules, as_of_ms, &registry)?;
     let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
     let mut by_action: BTreeMap<Action, usize> = BTreeMap::new();
     let assessed: HashSet<String> = assessments.iter().map(|a| a.number.clone()).collect();

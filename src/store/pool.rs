@@ -3,8 +3,6 @@
 //! transaction; the registry at a past moment replayed from the history; operator marks
 //! with their refusals; and `nh_local_midnight_ms`, the SQL function the migration uses.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rusqlite::functions::{Context, FunctionFlags};
@@ -13,9 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::pool::mark::{self, Known, Mark};
-use crate::pool::{
-    Caps, Entry, PaceLimits, Plan, Rules, Source, Status, Transition, Zones, recorded_at,
-};
+use crate::pool::{Caps, Entry, Plan, Rules, Source, Status, Transition, Zones, recorded_at};
 use crate::store::Store;
 
 const ENTRY_COLUMNS: &str = "number, status, since_ms, until_ms, until_date, daily_cap, hourly_cap, source, reason, \
@@ -23,7 +19,7 @@ const ENTRY_COLUMNS: &str = "number, status, since_ms, until_ms, until_date, dai
      relapses, replaces";
 
 const TRANSITION_COLUMNS: &str = "number, from_status, to_status, at_ms, until_ms, until_date, daily_cap, \
-     hourly_cap, reason, source, score_run, by_name, note";
+     hourly_cap, reason, source, score_run, by_name, note, own_daily_cap, own_hourly_cap";
 
 fn bad(col: usize, what: &str, v: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -101,6 +97,13 @@ fn transition_row(r: &Row<'_>) -> rusqlite::Result<Transition> {
         score_run: r.get(10)?,
         by: r.get(11)?,
         note: r.get(12)?,
+        own_caps: match (r.get::<_, Option<i64>>(13)?, r.get::<_, Option<i64>>(14)?) {
+            (Some(daily), Some(hourly)) if daily > 0 && hourly > 0 => {
+                Some(Some(Caps { daily, hourly }))
+            }
+            (Some(_), Some(_)) => Some(None),
+            _ => None,
+        },
     })
 }
 
@@ -148,7 +151,7 @@ fn upsert_entry(conn: &Connection, e: &Entry) -> rusqlite::Result<()> {
 
 fn insert_transition(conn: &Connection, t: &Transition) -> rusqlite::Result<()> {
     let mut st = conn.prepare_cached(&format!(
-        "INSERT INTO pool_transitions ({TRANSITION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        "INSERT INTO pool_transitions ({TRANSITION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))?;
     st.execute(params![
         t.number,
@@ -164,6 +167,8 @@ fn insert_transition(conn: &Connection, t: &Transition) -> rusqlite::Result<()> 
         t.score_run,
         t.by,
         t.note,
+        t.own_caps.map(|o| o.map_or(0, |c| c.daily)),
+        t.own_caps.map(|o| o.map_or(0, |c| c.hourly)),
     ])?;
     Ok(())
 }
@@ -210,30 +215,6 @@ impl Store {
             [],
             entry_row,
         )
-    }
-
-    /// The numbers with caps of their own (`mark --daily-cap/--hourly-cap`), and the caps.
-    pub fn pool_own_caps(&self) -> Result<HashMap<String, Caps>> {
-        let rows = self.query_rows(
-            "SELECT number, own_daily_cap, own_hourly_cap FROM pool_numbers \
-             WHERE own_daily_cap IS NOT NULL AND own_hourly_cap IS NOT NULL",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    Caps {
-                        daily: r.get(1)?,
-                        hourly: r.get(2)?,
-                    },
-                ))
-            },
-        )?;
-        Ok(rows.into_iter().collect())
-    }
-
-    /// The pacing limits the score judges each number by in the pool (`PaceLimits`).
-    pub fn pace_limits(&self, rules: &Rules<'_>) -> Result<PaceLimits> {
-        Ok(PaceLimits::of_pool(rules, self.pool_own_caps()?))
     }
 
     /// One number's registry row.

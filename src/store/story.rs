@@ -10,7 +10,7 @@ use crate::health::daily::{self, DayRates};
 use crate::health::rollup::HOUR_MS;
 use crate::health::score::assess;
 use crate::health::score_config::ScoreConfig;
-use crate::pool::Rules;
+use crate::pool::{PaceLimits, Rules};
 use crate::store::pool::NumberPool;
 use crate::store::{BurstRow, ScoreHistoryRow, Store};
 use crate::time::rfc3339;
@@ -73,11 +73,18 @@ impl Store {
             ..history.clone()
         };
         let since_hour = as_of_hour - req.days * 24;
-        // Paced by its normal caps in the pool, as a score run judges it.
-        let limits = self.pace_limits(req.rules)?;
+        // Paced by its normal caps in the pool at the moment, as a score run judged it.
+        let mut pool = self.pool_number_at(req.number, as_of, req.rules)?;
+        let own = pool
+            .entry
+            .as_ref()
+            .and_then(|e| Some((e.number.clone(), e.own_caps?)));
+        let limits = PaceLimits::of_pool(req.rules, own.into_iter().collect());
         let paced = limits
             .own_config(req.number, cfg)
             .or_else(|| limits.normal_config(cfg));
+        // Its transitions up to the moment (as its scores).
+        pool.transitions.retain(|t| t.at_ms <= as_of);
         Ok(NumberStory {
             number: req.number.to_string(),
             as_of_ms: as_of,
@@ -88,12 +95,7 @@ impl Store {
             days: daily::timeline(&history.hours, since_hour, req.tz),
             bursts: self.list_bursts(Some(req.number), Some(since_hour * HOUR_MS), Some(as_of))?,
             history: self.score_history(req.number, as_of, HISTORY_ROWS)?,
-            pool: {
-                // Its status at the moment, and the transitions up to it (as the scores).
-                let mut pool = self.pool_number_at(req.number, as_of, req.rules)?;
-                pool.transitions.retain(|t| t.at_ms <= as_of);
-                pool
-            },
+            pool,
         })
     }
 }

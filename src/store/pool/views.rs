@@ -245,8 +245,8 @@ pub fn risky_at(
     min_score: Option<f64>,
     top: Option<usize>,
 ) -> Result<Vec<Rated>> {
-    let all = assess_pool(store, rules, at_ms)?;
     let mut rows = store.pool_status_at(at_ms, rules)?;
+    let all = assess_pool(store, rules, at_ms, &rows)?;
     let shown: Vec<Assessment> = riskiest(&all, min_score, top)
         .into_iter()
         .cloned()
@@ -263,8 +263,8 @@ pub fn risky_at(
 /// numbers with no calls yet, by number; each with its status, the action that agrees
 /// with it and its calls today in its own zone.
 pub fn rotation_at(store: &Store, rules: &Rules<'_>, at_ms: i64) -> Result<Vec<RotationRow>> {
-    let all = assess_pool(store, rules, at_ms)?;
     let mut rows = store.pool_status_at(at_ms, rules)?;
+    let all = assess_pool(store, rules, at_ms, &rows)?;
     let entries = entries_for(store, &mut rows, &all, at_ms, rules)?;
     let so_far = store.as_of_hour_so_far(at_ms)?;
     let listed = all

@@ -729,6 +729,8 @@ fn the_upgrade_to_version_9_re_detects_every_burst() {
     s.conn
         .execute_batch(&format!(
             "ALTER TABLE bursts DROP COLUMN expected; ALTER TABLE bursts DROP COLUMN p_value; \
+             ALTER TABLE pool_transitions DROP COLUMN own_daily_cap; \
+             ALTER TABLE pool_transitions DROP COLUMN own_hourly_cap; \
              DELETE FROM bursts; INSERT INTO bursts VALUES ('+14155550100', {T0}, {}, 12, 10); \
              INSERT OR REPLACE INTO meta VALUES ('burst_settings', '{{\"window_minutes\":10,\"min_short_calls\":10}}'); \
              PRAGMA user_version = 8;",
