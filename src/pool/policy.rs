@@ -246,6 +246,10 @@ fn decide<'a>(
         .unwrap_or_else(|| register(number, a, as_of_ms, pool_exists, rules));
     let (action, cause) = if matches!(e.status, Status::Retired | Status::Released) {
         (Action::Keep, None)
+    } else if prev.is_none() {
+        // First seen (warmed up or not): its verdict counts as it is; the floor a warm-up
+        // sets is for the record it makes from now on.
+        a.map_or((Action::Keep, None), |a| (a.action, a.rest_cause))
     } else {
         counted(&e, a, ev, rules)
     };

@@ -248,6 +248,26 @@ fn first_seen_numbers_are_registered_active_or_on_probation() {
         (new[0].number.as_str(), new[0].to, new[0].caps),
         ("+14155550102", Status::Probation, caps(25, 8))
     );
+    // A new number whose verdict is a rest or a retirement rests or retires.
+    let t = p.run(
+        T + 2 * DAY,
+        &[
+            flag_rest("+14155550103", "2025-12-10"),
+            retire("+14155550104"),
+        ],
+    );
+    let to: Vec<(&str, Status)> = t
+        .iter()
+        .filter(|t| t.from.is_none())
+        .map(|t| (t.number.as_str(), t.to))
+        .collect();
+    assert_eq!(
+        to,
+        [
+            ("+14155550103", Status::Resting),
+            ("+14155550104", Status::Retired)
+        ]
+    );
     let mut p = Pool::new();
     let t = p.run(T, &[verdict(A, Action::Throttle, None, None, 60.0)]);
     assert_eq!(
