@@ -18,7 +18,7 @@ use crate::pool::status::{Entry, Status};
 use crate::pool::zone::local_date;
 
 /// A number's record since `from_ms`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Evidence {
     pub from_ms: i64,
     /// Calls with an outcome that speaks to the number (`window::judged`), outside hours
@@ -44,6 +44,9 @@ pub struct Evidence {
     /// UTC days with at least `score.rest_min_flags` flags on at least
     /// `score.retire_spam_share` of their calls (the score's persistent-label days).
     pub high_share_days: i64,
+    /// For a rest whose date has passed (this record then ends at the rest's end): the
+    /// record of the probation it began, from the rest's end on.
+    pub after_rest: Option<Box<Evidence>>,
 }
 
 impl Evidence {
@@ -115,19 +118,24 @@ pub fn since(
                 d.spam >= cfg.rest_min_flags as f64 && d.spam >= cfg.retire_spam_share * d.judged
             })
             .count() as i64,
+        after_rest: None,
     }
 }
 
-/// The moment the policy needs a number's evidence from at `as_of_ms`, if it needs any:
-/// its episode floor, for every status the policy still moves (not retired, not
-/// released); for a rest that has ended by then, the rest's end (the probation it began
-/// is judged on its own calls).
-pub fn needed_from(e: &Entry, as_of_ms: i64) -> Option<i64> {
+/// The moment the policy needs a number's evidence from, if it needs any: its episode
+/// floor, for every status the policy still moves (not retired, not released).
+pub fn needed_from(e: &Entry) -> Option<i64> {
     match e.status {
         Status::Retired | Status::Released => None,
-        Status::Resting if e.until_ms.is_some_and(|u| u <= as_of_ms) => e.until_ms,
         _ => e.episode_floor_ms,
     }
+}
+
+/// When a resting row's rest ended by `as_of_ms`: its end. Its evidence then stops there,
+/// and the probation it began has its own from there (`Evidence::after_rest`).
+pub fn rest_ended(e: &Entry, as_of_ms: i64) -> Option<i64> {
+    e.until_ms
+        .filter(|&u| e.status == Status::Resting && u <= as_of_ms)
 }
 
 /// The evidence the policy needs for a registry row, from the number's history (the
@@ -139,15 +147,14 @@ pub fn for_entry(
     as_of_ms: i64,
     rules: &Rules<'_>,
 ) -> Option<Evidence> {
-    needed_from(e, as_of_ms).map(|from| {
-        since(
-            n,
-            fleet,
-            from,
-            as_of_ms,
-            rules.score,
-            rules.zones.tz(&n.number),
-        )
+    let tz = rules.zones.tz(&n.number);
+    let from = needed_from(e)?;
+    Some(match rest_ended(e, as_of_ms) {
+        Some(end) => Evidence {
+            after_rest: Some(Box::new(since(n, fleet, end, as_of_ms, rules.score, tz))),
+            ..since(n, fleet, from.min(end), end, rules.score, tz)
+        },
+        None => since(n, fleet, from, as_of_ms, rules.score, tz),
     })
 }
 
@@ -257,15 +264,15 @@ mod tests {
             Default::default(),
             String::new(),
         );
-        assert_eq!(needed_from(&e, 100), None);
+        assert_eq!(needed_from(&e), None);
         e.episode_floor_ms = Some(5);
-        assert_eq!(needed_from(&e, 100), Some(5));
-        // A rest that ended by then: from its end.
+        assert_eq!(needed_from(&e), Some(5));
+        // A rest that ended by then: its evidence stops at the end.
         e.status = Status::Resting;
         e.until_ms = Some(50);
-        assert_eq!(needed_from(&e, 100), Some(50));
-        assert_eq!(needed_from(&e, 40), Some(5));
+        assert_eq!(rest_ended(&e, 100), Some(50));
+        assert_eq!(rest_ended(&e, 40), None);
         e.status = Status::Retired;
-        assert_eq!(needed_from(&e, 100), None);
+        assert_eq!(needed_from(&e), None);
     }
 }

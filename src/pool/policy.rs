@@ -31,7 +31,7 @@ use crate::health::score::RestCause;
 use crate::health::wording::{against_fleet, count, percent};
 use crate::pool::caps::ramp_step;
 use crate::pool::config::{NewNumbers, Rules};
-use crate::pool::evidence::Evidence;
+use crate::pool::evidence::{Evidence, rest_ended};
 use crate::pool::status::{Caps, Entry, Source, Status, Transition};
 
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -293,40 +293,77 @@ fn decide<'a>(
             lead.strip_prefix("replace this number: ").unwrap_or(&lead)
         ))
     } else if was == Status::Probation && ev.flags_significant {
-        if e.relapses >= 1 {
+        Some(relapse(
+            &mut e,
+            ev,
+            floor_date,
+            today,
+            verdict_date,
+            as_of_ms,
+            rules,
+        ))
+    } else if action == Action::Rest
+        && was == Status::Resting
+        && e.until
+            .is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
+    {
+        rest(&mut e, verdict_date, as_of_ms, rules);
+        // Still the same rest: it began, and its calls are judged for a recovery,
+        // from where it started, so the new episode itself keeps it resting (counted
+        // from the extension, a day of calls would pass as clean however bad).
+        e.since_ms = prev.map_or(as_of_ms, |p| p.since_ms);
+        e.episode_floor_ms = prev.and_then(|p| p.episode_floor_ms).or(e.episode_floor_ms);
+        Some(format!(
+            "rest extended to {}: a new episode while resting: {}",
+            e.until.unwrap_or(verdict_date),
+            rest_why(&lead)
+        ))
+    } else if let Some(end) = rest_ended(&e, as_of_ms) {
+        // The rest ended, at its end, not at this run: recorded then (so the history
+        // answers for the moments between as the views did live), as the probation it
+        // began; what the probation's own calls since then say is judged here, as nightly
+        // runs would have: a relapse, a retirement, or a clean end.
+        let ended = e.until;
+        enter(&mut e, Status::Probation, end);
+        e.probation_since_ms = Some(end);
+        let mut began = e.clone();
+        began.reason = format!(
+            "rest ended{}: probation, {}",
+            ended.map_or_else(String::new, |u| format!(" on {u}")),
+            ramp_text(rules)
+        );
+        d.rest_end = Some((end, began));
+        let none = Evidence::default();
+        let after = ev.after_rest.as_deref().unwrap_or(&none);
+        let end_date = rules.zones.local_date(number, end);
+        let (act, after_cause) = counted(&e, a, after, rules);
+        d.action = act;
+        if act == Action::Retire {
             enter(&mut e, Status::Retired, as_of_ms);
             Some(format!(
-                "retired: {} in probation after an earlier relapse; replace the number",
-                flags_text(ev, floor_date)
+                "retired: {}",
+                lead.strip_prefix("replace this number: ").unwrap_or(&lead)
             ))
-        } else {
-            let date = verdict_date.max(days_after(today, rules.pool.relapse_rest_days));
-            rest(&mut e, date, as_of_ms, rules);
-            e.relapses += 1;
-            Some(format!(
-                "resting until {}: {} in probation; rested longer",
-                e.until.unwrap_or(date),
-                flags_text(ev, floor_date)
+        } else if after.flags_significant {
+            Some(relapse(
+                &mut e,
+                after,
+                end_date,
+                today,
+                verdict_date,
+                as_of_ms,
+                rules,
             ))
-        }
-    } else if action == Action::Rest && was == Status::Resting {
-        if e.until
-            .is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
-        {
-            rest(&mut e, verdict_date, as_of_ms, rules);
-            // Still the same rest: it began, and its calls are judged for a recovery,
-            // from where it started, so the new episode itself keeps it resting (counted
-            // from the extension, a day of calls would pass as clean however bad).
-            e.since_ms = prev.map_or(as_of_ms, |p| p.since_ms);
-            e.episode_floor_ms = prev.and_then(|p| p.episode_floor_ms).or(e.episode_floor_ms);
-            Some(format!(
-                "rest extended to {}: a new episode while resting: {}",
-                e.until.unwrap_or(verdict_date),
-                rest_why(&lead)
-            ))
+        } else if act == Action::Rest && after_cause == Some(RestCause::Score) {
+            d.candidate = Some((verdict_date, lead.clone()));
+            None
+        } else if probation_done(&e, after, as_of_ms, rules) {
+            Some(graduate(&mut e, Some(end), after, as_of_ms))
         } else {
             None
         }
+    } else if action == Action::Rest && was == Status::Resting {
+        None
     } else if action == Action::Rest && cause == Some(RestCause::Score) {
         d.candidate = Some((verdict_date, lead.clone()));
         None
@@ -337,26 +374,6 @@ fn decide<'a>(
             e.until.unwrap_or(verdict_date),
             rest_why(&lead)
         ))
-    } else if was == Status::Resting && e.until_ms.is_some_and(|u| u <= as_of_ms) {
-        let ended = e.until;
-        let end = e.until_ms.unwrap_or(as_of_ms);
-        enter(&mut e, Status::Probation, end);
-        e.probation_since_ms = Some(end);
-        // It happened at the rest's end, not at this run: recorded then, so the history
-        // answers for the moments between as the views did live. `ev` is the probation's
-        // own record since then, so a run that comes late may also end it.
-        let mut began = e.clone();
-        began.reason = format!(
-            "rest ended{}: probation, {}",
-            ended.map_or_else(String::new, |u| format!(" on {u}")),
-            ramp_text(rules)
-        );
-        d.rest_end = Some((end, began));
-        if probation_done(&e, ev, as_of_ms, rules) {
-            Some(graduate(&mut e, Some(end), ev, as_of_ms))
-        } else {
-            None
-        }
     } else if was == Status::Resting && e.source == Source::Policy && recovered(ev, rules) {
         enter(&mut e, Status::Probation, as_of_ms);
         e.probation_since_ms = Some(as_of_ms);
@@ -373,6 +390,34 @@ fn decide<'a>(
     d.next = e;
     d.status_reason = reason;
     d
+}
+
+/// A significant flag episode in probation (`ev`, since `floor_date`): rested longer
+/// (`relapse_rest_days`), or retired on a repeat; returns the reason.
+fn relapse(
+    e: &mut Entry,
+    ev: &Evidence,
+    floor_date: Option<NaiveDate>,
+    today: NaiveDate,
+    verdict_date: NaiveDate,
+    as_of_ms: i64,
+    rules: &Rules<'_>,
+) -> String {
+    if e.relapses >= 1 {
+        enter(e, Status::Retired, as_of_ms);
+        return format!(
+            "retired: {} in probation after an earlier relapse; replace the number",
+            flags_text(ev, floor_date)
+        );
+    }
+    let date = verdict_date.max(days_after(today, rules.pool.relapse_rest_days));
+    rest(e, date, as_of_ms, rules);
+    e.relapses += 1;
+    format!(
+        "resting until {}: {} in probation; rested longer",
+        e.until.unwrap_or(date),
+        flags_text(ev, floor_date)
+    )
 }
 
 /// A clean probation ends: active at `as_of_ms`, the episode floor kept at `floor` (its

@@ -150,9 +150,16 @@ impl Pool {
         let evidence: HashMap<String, Evidence> = registry
             .iter()
             .filter_map(|e| {
-                let from = crate::pool::evidence::needed_from(e, as_of)?;
+                let from = crate::pool::evidence::needed_from(e)?;
                 let calls = self.calls.get(&e.number).cloned().unwrap_or_default();
-                Some((e.number.clone(), evidence_of(&calls, from, as_of)))
+                let ev = match crate::pool::evidence::rest_ended(e, as_of) {
+                    Some(end) => Evidence {
+                        after_rest: Some(Box::new(evidence_of(&calls, end, as_of))),
+                        ..evidence_of(&calls, from.min(end), end)
+                    },
+                    None => evidence_of(&calls, from, as_of),
+                };
+                Some((e.number.clone(), ev))
             })
             .collect();
         plan(
@@ -444,6 +451,52 @@ fn ramp_steps_are_recorded_when_they_came_not_at_the_run_that_noticed_them() {
     );
     let plan = r.plan_at(T + 10 * DAY, &[keep(A)]);
     assert!(plan.transitions.is_empty(), "{plan:?}");
+}
+
+#[test]
+fn a_late_run_judges_the_rest_and_the_probation_it_began_on_their_own_calls() {
+    // Flags during the rest (the dialer ignored it): the rest is extended, as nightly
+    // runs would have, not ended and its probation passed as clean.
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    p.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+    p.call(A, T + 3 * DAY + 3_600_000, 60, 4);
+    for night in 5..10 {
+        p.call(A, T + night * DAY + 3_600_000, 8, 0);
+    }
+    let t = p.run(T + 10 * DAY, &[flag_rest(A, "2025-12-23")]);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(
+        (t[0].to, t[0].until_ms),
+        (Status::Resting, Some(T + 33 * DAY))
+    );
+    assert!(t[0].reason.starts_with("rest extended"), "{}", t[0].reason);
+
+    // Flags in the probation after the rest's end: the rest's end is recorded when it came,
+    // then the relapse, in the same run.
+    for verdict in [keep(A), flag_rest(A, "2025-11-30")] {
+        let mut p = Pool::new();
+        p.run(T, &[keep(A)]);
+        p.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+        p.call(A, T + 6 * DAY + 3_600_000, 60, 4);
+        let t = p.run(T + 7 * DAY + 6 * 3_600_000, std::slice::from_ref(&verdict));
+        let got: Vec<(i64, Status)> = t.iter().map(|t| (t.at_ms, t.to)).collect();
+        assert_eq!(
+            got,
+            [
+                (T + 5 * DAY, Status::Probation),
+                (T + 7 * DAY, Status::Probation),
+                (T + 7 * DAY + 6 * 3_600_000, Status::Resting)
+            ],
+            "{verdict:?}"
+        );
+        assert!(
+            t[2].reason.contains("in probation; rested longer"),
+            "{}",
+            t[2].reason
+        );
+        assert_eq!(p.get(A).relapses, 1);
+    }
 }
 
 #[test]
