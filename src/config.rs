@@ -190,10 +190,9 @@ impl Settings {
     }
 }
 
-/// The database path: `--db`, else `$NUMHEALTH_DB`, else the per-user data directory.
 /// A TOML error as `invalid config: line L, column C: what is wrong`, without the line
-/// itself that toml quotes (it may hold the webhook URL, a secret), and with any address
-/// the message repeats redacted.
+/// itself that toml quotes (it may hold the webhook URL, a secret), and with every value
+/// and address the message repeats redacted.
 fn parse_error(text: &str, e: &toml::de::Error) -> String {
     let at = e.span().map_or_else(String::new, |span| {
         let before = text.get(..span.start).unwrap_or(text);
@@ -201,21 +200,24 @@ fn parse_error(text: &str, e: &toml::de::Error) -> String {
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!("line {line}, column {column}: ")
     });
-    let message: Vec<String> = e
-        .message()
-        .trim()
+    // Values are quoted in double quotes ("invalid type: string \"...\""), names in
+    // backticks: every quoted value goes, and any address left.
+    let mut message = String::new();
+    for (i, part) in e.message().trim().split('"').enumerate() {
+        if i % 2 == 1 {
+            message.push_str("\"<redacted>\"");
+        } else {
+            message.push_str(part);
+        }
+    }
+    let message: Vec<&str> = message
         .split(' ')
-        .map(|w| {
-            if w.contains("://") {
-                "<redacted>".to_string()
-            } else {
-                w.to_string()
-            }
-        })
+        .map(|w| if w.contains("://") { "<redacted>" } else { w })
         .collect();
     format!("invalid config: {at}{}", message.join(" "))
 }
 
+/// The database path: `--db`, else `$NUMHEALTH_DB`, else the per-user data directory.
 pub fn resolve_db_path(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = flag {
         return Ok(p.to_path_buf());
@@ -246,6 +248,10 @@ mod tests {
             ),
             (
                 format!("[notify]\nmax_attempts = \"{secret}\"\n"),
+                "invalid config: line 2, column ",
+            ),
+            (
+                "[notify]\nmax_attempts = \"hooks.slack.com/services/T0/B0/SECRET\"\n".into(),
                 "invalid config: line 2, column ",
             ),
         ] {

@@ -141,9 +141,15 @@ fn normalise(region: Id, raw: &str) -> NumCheck {
 /// one dialled with an international prefix (`011 49 ...` from the US) is parsed again
 /// as `+` and the digits after the prefix.
 fn parse_valid(region: Id, raw: &str) -> Option<phonenumber::PhoneNumber> {
+    // `+` first, after any `tel:` (any case) and opening brackets: international form.
     let t = raw.trim_start();
-    let t = t.strip_prefix("tel:").unwrap_or(t).trim_start();
-    if t.starts_with('+') {
+    let t = match t.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case("tel:") => &t[4..],
+        _ => t,
+    };
+    if t.trim_start_matches(|c: char| c == '(' || c == '[' || c.is_whitespace())
+        .starts_with('+')
+    {
         return phonenumber::parse(None, raw)
             .ok()
             .filter(phonenumber::is_valid);
@@ -156,7 +162,7 @@ fn parse_valid(region: Id, raw: &str) -> Option<phonenumber::PhoneNumber> {
     if home.is_some_and(|h| h != code) {
         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
         let code_text = code.to_string();
-        return (1..=4).find_map(|k| {
+        return (0..=4).find_map(|k| {
             let rest = digits.get(k..)?;
             if !rest.starts_with(&code_text) {
                 return None;
@@ -267,6 +273,8 @@ mod tests {
             ("+33 1 42 68 53 00", "+33142685300"),
             ("+5511987654321", "+5511987654321"),
             ("011 49 151 12345678", "+4915112345678"),
+            ("(+49) 151 12345678", "+4915112345678"),
+            ("TEL:+4915112345678", "+4915112345678"),
             ("1 415 555 0123", "+14155550123"),
         ] {
             assert_eq!(normalise(us, given), ok(e164, false), "{given}");
