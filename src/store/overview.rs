@@ -18,6 +18,7 @@ use crate::pool::rotation::action;
 use crate::pool::{Entry, Rules, Status, Transition};
 use crate::store::assess::assess_pool;
 use crate::store::freshness::{AsOfMoment, Freshness};
+use crate::store::pool::views::entries_for;
 use crate::store::pool_demand::{PoolPlan, capacity_plan};
 use crate::store::{BurstRow, ScoreHistoryRow, Store, end_hour_exclusive};
 
@@ -132,14 +133,13 @@ pub fn gather_overview(
     let mut by_status: BTreeMap<Status, usize> = BTreeMap::new();
     let mut by_action: BTreeMap<Action, usize> = BTreeMap::new();
     let assessed: HashSet<String> = assessments.iter().map(|a| a.number.clone()).collect();
+    // Each number's row, or the one the next run would register (as `export` gives it).
+    let rows = entries_for(store, &mut registry.clone(), &assessments, as_of_ms, rules)?;
     let mut risk = Vec::new();
-    for a in assessments {
+    for (a, row) in assessments.into_iter().zip(rows) {
         let entry = registry.get(&a.number).cloned();
-        let status = entry.as_ref().map_or(Status::Active, |e| e.status);
-        // A number no run registered yet: the first run follows its verdict.
-        let act = entry
-            .as_ref()
-            .map_or(a.action, |e| action(e, Some(a.action), as_of_ms, rules));
+        let status = row.status;
+        let act = action(&row, Some(a.action), as_of_ms, rules);
         *by_status.entry(status).or_default() += 1;
         *by_action.entry(act).or_default() += 1;
         if !overview::in_risk_table(&a, status) {

@@ -346,7 +346,7 @@ fn history_end_ms(conn: &Connection) -> rusqlite::Result<Option<i64>> {
     )
 }
 
-mod views;
+pub(crate) mod views;
 
 pub use views::{NumberPool, PoolRow, Rated, RotationRow, risky_at, rotation_at};
 

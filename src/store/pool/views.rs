@@ -204,7 +204,7 @@ impl Store {
 }
 
 /// Each verdict's number's row at the moment, or the one the next run would register.
-fn entries_for(
+pub(crate) fn entries_for(
     store: &Store,
     rows: &mut BTreeMap<String, Entry>,
     verdicts: &[Assessment],
