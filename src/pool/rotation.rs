@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::health::assessment::{Action, Assessment};
-use crate::pool::caps::throttle_holds;
+use crate::pool::caps::caps_at;
 use crate::pool::config::Rules;
 use crate::pool::policy::plan;
 use crate::pool::status::{Entry, Status};
@@ -32,10 +32,13 @@ pub fn unregistered(
         .collect()
 }
 
-/// Whether the row dials below its normal pace for a throttle (not the probation ramp).
+/// Whether the row dials below the pace its status allows at `at_ms` (its normal caps, on
+/// the probation ramp), that is, for a throttle. Read from the caps, which a recorded row
+/// of the past and the live row agree on (the throttle's hold is the policy's memory,
+/// not history).
 fn throttled(e: &Entry, at_ms: i64, rules: &Rules<'_>) -> bool {
-    throttle_holds(e, at_ms)
-        || (e.status == Status::Active && e.caps.daily < rules.normal_caps(e.own_caps).daily)
+    let full = caps_at(e, at_ms, false, rules);
+    e.status.may_dial() && (e.caps.daily < full.daily || e.caps.hourly < full.hourly)
 }
 
 /// The action that agrees with the status: `retire` for numbers that may never dial
@@ -118,10 +121,13 @@ mod tests {
         );
         assert_eq!(action(&slow, Some(Rest), T, &rules), Throttle);
         assert_eq!(action(&slow, Some(Keep), T, &rules), Throttle);
+        // The caps say it, not the policy's memory of the throttle (a recorded row of the
+        // past has none): at full caps it is not throttled.
+        slow.throttled_until_ms = None;
+        assert_eq!(action(&slow, Some(Keep), T, &rules), Throttle);
         slow.caps = full;
         slow.throttled_until_ms = Some(T + 1);
-        assert_eq!(action(&slow, Some(Keep), T, &rules), Throttle);
-        assert_eq!(action(&slow, Some(Keep), T + 1, &rules), Keep);
+        assert_eq!(action(&slow, Some(Keep), T, &rules), Keep);
         // The probation ramp is not a throttle.
         let ramp = e(
             Status::Probation,
@@ -131,6 +137,14 @@ mod tests {
             },
         );
         assert_eq!(action(&ramp, Some(Keep), T, &rules), Keep);
+        // Below the ramp's caps it is throttled, recorded memory or not.
+        let mut held = ramp.clone();
+        held.probation_since_ms = Some(T - 3 * 86_400_000);
+        held.caps = Caps {
+            daily: 25,
+            hourly: 8,
+        };
+        assert_eq!(action(&held, Some(Rest), T, &rules), Throttle);
     }
 
     #[test]

@@ -55,6 +55,17 @@ fn time_driven(
     out
 }
 
+/// "probation ramp: 50% of the normal pace, 50 a day, 15 an hour" at `at_ms`.
+fn ramp_reason(e: &Entry, at_ms: i64, caps: &str, rules: &Rules<'_>) -> String {
+    let since = e.probation_since_ms.unwrap_or(e.since_ms);
+    let tz = rules.zones.tz(&e.number);
+    let (_, share) = ramp_step(&rules.pool.probation_ramp, since, at_ms, tz);
+    format!(
+        "probation ramp: {:.0}% of the normal pace, {caps}",
+        100.0 * share
+    )
+}
+
 /// Whether `e` differs from the record `last` in status, rest date or caps.
 fn differs(last: Option<&Entry>, e: &Entry) -> bool {
     last.is_none_or(|p| p.status != e.status || p.until != e.until || p.caps != e.caps)
@@ -120,18 +131,17 @@ pub(super) fn finish(
                 d.lead.as_deref().unwrap_or("the score says so")
             )
         } else if last.is_some_and(|p| p.throttled_until_ms.is_some()) && !throttled {
+            let now = if e.status == Status::Probation {
+                ramp_reason(&e, as_of_ms, &caps, rules)
+            } else {
+                caps.clone()
+            };
             format!(
-                "throttle lifted after {} h without a cause: {caps}",
+                "throttle lifted after {} h without a cause: {now}",
                 rules.pool.throttle_hold_hours
             )
         } else if e.status == Status::Probation {
-            let since = e.probation_since_ms.unwrap_or(e.since_ms);
-            let tz = rules.zones.tz(&e.number);
-            let (_, share) = ramp_step(&rules.pool.probation_ramp, since, as_of_ms, tz);
-            format!(
-                "probation ramp: {:.0}% of the normal pace, {caps}",
-                100.0 * share
-            )
+            ramp_reason(&e, as_of_ms, &caps, rules)
         } else {
             format!("caps now {caps}")
         };
