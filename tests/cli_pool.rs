@@ -700,8 +700,18 @@ fn with_new_numbers_on_probation_a_number_new_to_the_pool_warms_up() {
         .unwrap()
         .to_string();
     assert!(row.contains(",probation,"), "{row}");
+    let between = |t: &str| {
+        let text = run(&["export", "rotation", "--as-of", t]);
+        text.lines()
+            .find(|l| l.starts_with(new))
+            .unwrap()
+            .to_string()
+    };
+    let live = between("2025-03-31T12:00:00Z");
     let out = run(&["score", "-q", "--as-of", "2025-04-01"]);
     assert!(out.contains(&format!("{new} new -> probation")), "{out}");
+    // A moment before that run is answered as it was shown live.
+    assert_eq!(between("2025-03-31T12:00:00Z"), live);
     let rows = registry(&env, &["--as-of", "2025-04-01"]);
     assert_eq!(rows[old]["status"], "active");
     assert_eq!(

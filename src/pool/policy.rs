@@ -286,13 +286,64 @@ fn decide<'a>(
         lead
     };
     let was = e.status;
-    let reason: Option<String> = if action == Action::Retire {
-        enter(&mut e, Status::Retired, as_of_ms);
-        Some(format!(
-            "retired: {}",
-            lead.strip_prefix("replace this number: ").unwrap_or(&lead)
-        ))
+    let reason: Option<String> = if let Some(end) = rest_ended(&e, as_of_ms) {
+        // The rest ended at its end, not at this run: the views showed the probation it
+        // began from then on, so that is recorded then; what the calls say is judged at
+        // this run, on two records: the rest's own (`ev`, up to its end) and the
+        // probation's (`after`).
+        let ended = e.until;
+        enter(&mut e, Status::Probation, end);
+        e.probation_since_ms = Some(end);
+        let mut began = e.clone();
+        began.reason = format!(
+            "rest ended{}: probation, {}",
+            ended.map_or_else(String::new, |u| format!(" on {u}")),
+            ramp_text(rules)
+        );
+        d.rest_end = Some((end, began));
+        let none = Evidence::default();
+        let after = ev.after_rest.as_deref().unwrap_or(&none);
+        let end_date = rules.zones.local_date(number, end);
+        let (act, after_cause) = counted(&e, a, after, rules);
+        let ended_on = ended.map_or_else(String::new, |u| format!(" that ended on {u}"));
+        if action == Action::Retire {
+            // The label persisted on its own days during the rest.
+            enter(&mut e, Status::Retired, as_of_ms);
+            Some(format!(
+                "retired: {} (during the rest{ended_on})",
+                lead.strip_prefix("replace this number: ").unwrap_or(&lead)
+            ))
+        } else if action == Action::Rest && cause != Some(RestCause::Score) {
+            // A new episode during the rest: resting again, as a run then would have kept it.
+            rest(&mut e, verdict_date, as_of_ms, rules);
+            Some(format!(
+                "resting until {}: a new episode during the rest{ended_on}: {}",
+                e.until.unwrap_or(verdict_date),
+                rest_why(&lead)
+            ))
+        } else if after.flags_significant {
+            Some(relapse(
+                &mut e,
+                after,
+                end_date,
+                today,
+                verdict_date,
+                as_of_ms,
+                rules,
+            ))
+        } else {
+            d.action = act;
+            if act == Action::Rest && after_cause == Some(RestCause::Score) {
+                d.candidate = Some((verdict_date, lead.clone()));
+                None
+            } else if probation_done(&e, after, as_of_ms, rules) {
+                Some(graduate(&mut e, Some(end), after, as_of_ms))
+            } else {
+                None
+            }
+        }
     } else if was == Status::Probation && ev.flags_significant {
+        // A flag episode in probation rests it longer, or retires it on a repeat.
         Some(relapse(
             &mut e,
             ev,
@@ -301,6 +352,12 @@ fn decide<'a>(
             verdict_date,
             as_of_ms,
             rules,
+        ))
+    } else if action == Action::Retire {
+        enter(&mut e, Status::Retired, as_of_ms);
+        Some(format!(
+            "retired: {}",
+            lead.strip_prefix("replace this number: ").unwrap_or(&lead)
         ))
     } else if action == Action::Rest
         && was == Status::Resting
@@ -318,50 +375,6 @@ fn decide<'a>(
             e.until.unwrap_or(verdict_date),
             rest_why(&lead)
         ))
-    } else if let Some(end) = rest_ended(&e, as_of_ms) {
-        // The rest ended, at its end, not at this run: recorded then (so the history
-        // answers for the moments between as the views did live), as the probation it
-        // began; what the probation's own calls since then say is judged here, as nightly
-        // runs would have: a relapse, a retirement, or a clean end.
-        let ended = e.until;
-        enter(&mut e, Status::Probation, end);
-        e.probation_since_ms = Some(end);
-        let mut began = e.clone();
-        began.reason = format!(
-            "rest ended{}: probation, {}",
-            ended.map_or_else(String::new, |u| format!(" on {u}")),
-            ramp_text(rules)
-        );
-        d.rest_end = Some((end, began));
-        let none = Evidence::default();
-        let after = ev.after_rest.as_deref().unwrap_or(&none);
-        let end_date = rules.zones.local_date(number, end);
-        let (act, after_cause) = counted(&e, a, after, rules);
-        d.action = act;
-        if act == Action::Retire {
-            enter(&mut e, Status::Retired, as_of_ms);
-            Some(format!(
-                "retired: {}",
-                lead.strip_prefix("replace this number: ").unwrap_or(&lead)
-            ))
-        } else if after.flags_significant {
-            Some(relapse(
-                &mut e,
-                after,
-                end_date,
-                today,
-                verdict_date,
-                as_of_ms,
-                rules,
-            ))
-        } else if act == Action::Rest && after_cause == Some(RestCause::Score) {
-            d.candidate = Some((verdict_date, lead.clone()));
-            None
-        } else if probation_done(&e, after, as_of_ms, rules) {
-            Some(graduate(&mut e, Some(end), after, as_of_ms))
-        } else {
-            None
-        }
     } else if action == Action::Rest && was == Status::Resting {
         None
     } else if action == Action::Rest && cause == Some(RestCause::Score) {

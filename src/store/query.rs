@@ -384,6 +384,17 @@ impl Store {
             .map_err(|e| self.wrap(e))
     }
 
+    /// Whether a score run as of `at_ms` or before was recorded (the pool existed then).
+    pub fn has_score_run_by(&self, at_ms: i64) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM score_runs WHERE as_of_ms <= ?1)",
+                params![at_ms],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.wrap(e))
+    }
+
     /// The as-of moment of the last score run (the policy applied the registry as of it).
     pub fn last_score_run_ms(&self) -> Result<Option<i64>> {
         self.conn

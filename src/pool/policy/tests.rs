@@ -455,8 +455,9 @@ fn ramp_steps_are_recorded_when_they_came_not_at_the_run_that_noticed_them() {
 
 #[test]
 fn a_late_run_judges_the_rest_and_the_probation_it_began_on_their_own_calls() {
-    // Flags during the rest (the dialer ignored it): the rest is extended, as nightly
-    // runs would have, not ended and its probation passed as clean.
+    // Flags during the rest (the dialer ignored it): the rest's end is recorded when it
+    // came (the views showed its probation from then), then it rests again at the run, not
+    // passed as clean.
     let mut p = Pool::new();
     p.run(T, &[keep(A)]);
     p.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
@@ -465,12 +466,24 @@ fn a_late_run_judges_the_rest_and_the_probation_it_began_on_their_own_calls() {
         p.call(A, T + night * DAY + 3_600_000, 8, 0);
     }
     let t = p.run(T + 10 * DAY, &[flag_rest(A, "2025-12-23")]);
-    assert_eq!(t.len(), 1, "{t:?}");
+    let got: Vec<(i64, Status)> = t.iter().map(|t| (t.at_ms, t.to)).collect();
     assert_eq!(
-        (t[0].to, t[0].until_ms),
-        (Status::Resting, Some(T + 33 * DAY))
+        got,
+        [
+            (T + 5 * DAY, Status::Probation),
+            (T + 7 * DAY, Status::Probation),
+            (T + 9 * DAY, Status::Probation),
+            (T + 10 * DAY, Status::Resting)
+        ]
     );
-    assert!(t[0].reason.starts_with("rest extended"), "{}", t[0].reason);
+    assert_eq!(t[3].until_ms, Some(T + 33 * DAY));
+    assert!(
+        t[3].reason
+            .contains("a new episode during the rest that ended on 2025-11-25"),
+        "{}",
+        t[3].reason
+    );
+    assert_eq!(p.get(A).relapses, 0, "not a relapse of the probation");
 
     // Flags in the probation after the rest's end: the rest's end is recorded when it came,
     // then the relapse, in the same run.
@@ -497,6 +510,25 @@ fn a_late_run_judges_the_rest_and_the_probation_it_began_on_their_own_calls() {
         );
         assert_eq!(p.get(A).relapses, 1);
     }
+
+    // A first probation flagged on day after day while cron was away, and a score that
+    // says retire: a first relapse rests it longer (a repeat retires), as nightly runs
+    // would have at its first flagged day; the reason counts from the probation's start.
+    let mut p = Pool::new();
+    p.run(T, &[keep(A)]);
+    p.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
+    for night in 5..9 {
+        p.call(A, T + night * DAY + 3_600_000, 60, 5);
+    }
+    let t = p.run(T + 9 * DAY, &[retire(A)]);
+    let last = t.last().unwrap();
+    assert_eq!(last.to, Status::Resting, "{t:?}");
+    assert!(last.reason.contains("since 2025-11-25"), "{}", last.reason);
+    assert!(
+        last.reason.contains("in probation; rested longer"),
+        "{}",
+        last.reason
+    );
 }
 
 #[test]

@@ -216,7 +216,7 @@ pub(crate) fn entries_for(
         .filter(|a| !rows.contains_key(&a.number))
         .cloned()
         .collect();
-    let pool_exists = store.last_score_run_ms()?.is_some_and(|r| r <= at_ms);
+    let pool_exists = store.has_score_run_by(at_ms)?;
     let mut new = unregistered(&new, at_ms, pool_exists, rules);
     Ok(verdicts
         .iter()
