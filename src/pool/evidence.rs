@@ -150,10 +150,21 @@ pub fn for_entry(
     let tz = rules.zones.tz(&n.number);
     let from = needed_from(e)?;
     Some(match rest_ended(e, as_of_ms) {
-        Some(end) => Evidence {
-            after_rest: Some(Box::new(since(n, fleet, end, as_of_ms, rules.score, tz))),
-            ..since(n, fleet, from.min(end), end, rules.score, tz)
-        },
+        // Split on the hour: a rest ending inside an hour (a half-hour zone's midnight)
+        // keeps that hour's calls in its own record, so no hour falls between the two.
+        Some(end) => {
+            let split = end.div_euclid(HOUR_MS) * HOUR_MS
+                + if end.rem_euclid(HOUR_MS) > 0 {
+                    HOUR_MS
+                } else {
+                    0
+                };
+            let split = split.min(as_of_ms);
+            Evidence {
+                after_rest: Some(Box::new(since(n, fleet, split, as_of_ms, rules.score, tz))),
+                ..since(n, fleet, from.min(split), split, rules.score, tz)
+            }
+        }
         None => since(n, fleet, from, as_of_ms, rules.score, tz),
     })
 }
@@ -253,6 +264,34 @@ mod tests {
         assert_eq!(e.flags, 1);
         assert!(!e.flags_significant);
         assert_eq!((e.clean_calls, e.clean_days), (30, 1));
+    }
+
+    #[test]
+    fn a_rest_ending_inside_an_hour_keeps_that_hour_in_its_own_record() {
+        // Flagged in 15:00-16:00 on day 6; the rest ends at 15:30 (a half-hour zone).
+        let mut hours = daily(0, 6, hour(50, 1, 0));
+        hours.push(((DAY0 + 6) * 24 + 15, hour(40, 0, 10)));
+        hours.extend(daily(7, 10, hour(50, 1, 0)));
+        let n = history(hours);
+        let (pool, score) = (crate::pool::PoolConfig::default(), ScoreConfig::default());
+        let rules = Rules {
+            pool: &pool,
+            score: &score,
+            zones: crate::pool::Zones::new(Tz::UTC),
+        };
+        let mut e = Entry::new(
+            "+14155550100",
+            Status::Resting,
+            0,
+            Default::default(),
+            String::new(),
+        );
+        e.episode_floor_ms = Some(DAY0 * 24 * HOUR_MS);
+        e.until_ms = Some(((DAY0 + 6) * 24 + 15) * HOUR_MS + HOUR_MS / 2);
+        let ev = for_entry(&e, &n, &fleet(&n), AS_OF, &rules).unwrap();
+        let after = ev.after_rest.as_deref().unwrap();
+        assert_eq!((ev.flags, after.flags), (10, 0));
+        assert_eq!(ev.judged + after.judged, 6 * 50 + 40 + 3 * 50);
     }
 
     #[test]

@@ -74,6 +74,17 @@ fn a_version_3_database_joins_the_pool_with_the_status_its_last_run_implies() {
 
     let mut s = Store::open_rw(&path, false).unwrap();
     assert_eq!(s.user_version().unwrap(), schema_version());
+    // Version 10 filled every transition's own caps (none here: 0 and 0).
+    let unknown: i64 = s
+        .conn
+        .query_row(
+            "SELECT count(*) FROM pool_transitions WHERE own_daily_cap IS NULL OR own_daily_cap != 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unknown, 0);
+    assert!(count(&s, "pool_transitions") > 0);
     let reg = s.pool_registry().unwrap();
     type Row<'a> = (&'a str, Status, i64, Option<i64>, i64, Option<i64>);
     let got: Vec<Row<'_>> = reg
