@@ -721,6 +721,59 @@ fn with_new_numbers_on_probation_a_number_new_to_the_pool_warms_up() {
 }
 
 #[test]
+fn a_mark_after_a_rest_ended_between_runs_comes_after_the_rest_end() {
+    let number = "+14155550100"; // Pacific: local midnight of 03-31 is 07:00Z.
+    let (env, _) = paced(&[(number, 40)]);
+    ok(&env.run(&["score", "-q", "--as-of", "2025-03-30"]));
+    ok(&env.run(&[
+        "mark",
+        number,
+        "--status",
+        "resting",
+        "--until",
+        "2025-03-31",
+        "--at",
+        "2025-03-30T01:00:00Z",
+    ]));
+    let row = |t: &str| {
+        let text = ok(&env.run(&["export", "rotation", "--as-of", t]));
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(number))
+            .unwrap()
+            .to_string();
+        let f: Vec<String> = line.split(',').map(String::from).collect();
+        (f[6].clone(), f[9].clone())
+    };
+    // Live, before any run or mark notices it, the rest has ended: probation at 25%.
+    let live = row("2025-04-01T00:00:00Z");
+    assert_eq!(live, ("probation".to_string(), "25".to_string()));
+    // An operator then sets its caps (cron has not run since).
+    let out = ok(&env.run(&[
+        "mark",
+        number,
+        "--status",
+        "active",
+        "--daily-cap",
+        "80",
+        "--at",
+        "2025-04-01T12:00:00Z",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with(&format!("{number} resting -> probation")),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{number} probation -> active")),
+        "{out}"
+    );
+    // The moment before the mark is answered as it was shown.
+    assert_eq!(row("2025-04-01T00:00:00Z"), live);
+}
+
+#[test]
 fn calls_today_at_a_past_moment_counts_the_calls_before_it() {
     let number = "+14155550100"; // Pacific: the local day of 2025-03-30 starts at 07:00Z.
     let (env, csv) = paced(&[(number, 120)]);

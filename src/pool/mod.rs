@@ -22,7 +22,7 @@ pub use config::{NewNumbers, PoolConfig, RampStep, Rules};
 pub use evidence::Evidence;
 pub use history::{project, recorded_at, status_at};
 pub use mark::{Known, Mark};
-pub use policy::{Plan, plan};
+pub use policy::{Plan, plan, time_passed};
 pub use status::{Caps, Entry, Source, Status, Transition};
 pub use zone::Zones;
 

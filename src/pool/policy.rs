@@ -564,6 +564,41 @@ pub fn plan(
     out
 }
 
+/// What only time changed for the registry row `e` after the last run (`last_run_ms`)
+/// and before `at_ms` (a rest's end, then the ramp's steps), as the transitions recorded
+/// at their moments, and the row they leave: what an operator's mark at `at_ms` comes
+/// after, so that the history says what the views said live in between.
+pub fn time_passed(
+    e: &Entry,
+    at_ms: i64,
+    last_run_ms: Option<i64>,
+    rules: &Rules<'_>,
+) -> (Entry, Vec<Transition>) {
+    let rest_end = rest_ended(e, at_ms).map(|end| {
+        let mut b = e.clone();
+        enter(&mut b, Status::Probation, end);
+        b.probation_since_ms = Some(end);
+        b.reason = format!(
+            "rest ended{}: probation, {}",
+            e.until.map_or_else(String::new, |u| format!(" on {u}")),
+            ramp_text(rules)
+        );
+        (end, b)
+    });
+    let mut last = e.clone();
+    let mut out = Vec::new();
+    for (m, mut s) in record::time_driven(Some(e), rest_end.as_ref(), last_run_ms, at_ms, rules) {
+        if record::differs(Some(&last), &s) {
+            s.source = Source::Policy;
+            s.note = None;
+            s.score_run = None;
+            out.push(s.transition_from(Some(last.status), m));
+            last = s;
+        }
+    }
+    (last, out)
+}
+
 /// A rest verdict's reason without its own "rest until YYYY-MM-DD: " (the registry's
 /// reason says "resting until ..." already).
 fn rest_why(lead: &str) -> &str {

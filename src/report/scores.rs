@@ -85,10 +85,12 @@ pub fn changes_count(as_of_ms: i64, run: &RecordedScores) -> Option<String> {
 
 /// The one-line count of what `mark` recorded, for stderr.
 pub fn marked_count(changes_made: &[Change]) -> String {
-    format!(
-        "marked {}",
-        plural(changes_made.len() as i64, "number", "numbers")
-    )
+    // The operator's own changes (what time changed before them is shown, not counted).
+    let marked = changes_made
+        .iter()
+        .filter(|c| c.source == crate::pool::Source::Operator)
+        .count();
+    format!("marked {}", plural(marked as i64, "number", "numbers"))
 }
 
 /// What `mark` recorded: one line per change, or JSON `{"transitions": [...]}`.

@@ -11,7 +11,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::pool::mark::{self, Known, Mark};
-use crate::pool::{Caps, Entry, Plan, Rules, Source, Status, Transition, Zones, recorded_at};
+use crate::pool::{
+    Caps, Entry, Plan, Rules, Source, Status, Transition, Zones, recorded_at, time_passed,
+};
 use crate::store::Store;
 
 const ENTRY_COLUMNS: &str = "number, status, since_ms, until_ms, until_date, daily_cap, hourly_cap, source, reason, \
@@ -296,10 +298,25 @@ impl Store {
         // History is the pool's, not one number's: the status of every number at any
         // moment up to its end was already answered (and exported).
         let last_at_ms = history_end_ms(&tx).map_err(wrap)?;
+        let last_run_ms: Option<i64> = tx
+            .query_row("SELECT max(as_of_ms) FROM score_runs", [], |r| r.get(0))
+            .map_err(wrap)?;
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Plan::default();
         for number in numbers.iter().filter(|n| seen.insert(n.as_str())) {
-            let entry = load_entry(&tx, number).map_err(wrap)?;
+            // What time changed since the last run comes first (a rest's end, ramp
+            // steps), recorded at its moments, as the views showed it live.
+            let entry = match load_entry(&tx, number).map_err(wrap)? {
+                Some(e) if m.at_ms >= last_at_ms.unwrap_or(i64::MIN) => {
+                    let (now, passed) = time_passed(&e, m.at_ms, last_run_ms, rules);
+                    for t in &passed {
+                        insert_transition(&tx, t).map_err(wrap)?;
+                    }
+                    out.transitions.extend(passed);
+                    Some(now)
+                }
+                other => other,
+            };
             let used: bool = tx
                 .query_row(
                     "SELECT EXISTS (SELECT 1 FROM number_hourly WHERE number = ?1)",

@@ -13,7 +13,7 @@ use crate::pool::status::{Entry, Source, Status};
 /// that the history says what the views said live: a rest's end (`rest_end`: its moment
 /// and the probation row it began), then each step of the probation ramp before
 /// `as_of_ms` and after `last_run_ms` (the steps before it were recorded by that run).
-fn time_driven(
+pub(super) fn time_driven(
     prev: Option<&Entry>,
     rest_end: Option<&(i64, Entry)>,
     last_run_ms: Option<i64>,
@@ -67,7 +67,7 @@ fn ramp_reason(e: &Entry, at_ms: i64, caps: &str, rules: &Rules<'_>) -> String {
 }
 
 /// Whether `e` differs from the record `last` in status, rest date or caps.
-fn differs(last: Option<&Entry>, e: &Entry) -> bool {
+pub(super) fn differs(last: Option<&Entry>, e: &Entry) -> bool {
     last.is_none_or(|p| p.status != e.status || p.until != e.until || p.caps != e.caps)
 }
 
