@@ -313,8 +313,12 @@ fn decide<'a>(
                 "retired: {} (during the rest{ended_on})",
                 lead.strip_prefix("replace this number: ").unwrap_or(&lead)
             ))
-        } else if action == Action::Rest && cause != Some(RestCause::Score) {
-            // A new episode during the rest: resting again, as a run then would have kept it.
+        } else if action == Action::Rest
+            && cause != Some(RestCause::Score)
+            && ended.is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
+        {
+            // A new episode during the rest that a run then would have extended it for:
+            // resting again.
             rest(&mut e, verdict_date, as_of_ms, rules);
             Some(format!(
                 "resting until {}: a new episode during the rest{ended_on}: {}",
