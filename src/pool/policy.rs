@@ -280,7 +280,7 @@ fn decide<'a>(
         format!(
             "{}, one new episode: a rest, not a retirement (the score alone says: {})",
             flags_text(ev, floor_date),
-            lead.strip_prefix("replace this number: ").unwrap_or(&lead)
+            retire_why(&lead)
         )
     } else {
         lead
@@ -292,14 +292,8 @@ fn decide<'a>(
         // this run, on two records: the rest's own (`ev`, up to its end) and the
         // probation's (`after`).
         let ended = e.until;
-        enter(&mut e, Status::Probation, end);
-        e.probation_since_ms = Some(end);
-        let mut began = e.clone();
-        began.reason = format!(
-            "rest ended{}: probation, {}",
-            ended.map_or_else(String::new, |u| format!(" on {u}")),
-            ramp_text(rules)
-        );
+        let began = rest_end_row(&e, end, rules);
+        e = began.clone();
         d.rest_end = Some((end, began));
         let none = Evidence::default();
         let after = ev.after_rest.as_deref().unwrap_or(&none);
@@ -311,11 +305,11 @@ fn decide<'a>(
             enter(&mut e, Status::Retired, as_of_ms);
             Some(format!(
                 "retired: {} (during the rest{ended_on})",
-                lead.strip_prefix("replace this number: ").unwrap_or(&lead)
+                retire_why(&lead)
             ))
         } else if action == Action::Rest
             && cause != Some(RestCause::Score)
-            && ended.is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
+            && extends(ended, verdict_date, rules)
         {
             // A new episode during the rest that a run then would have extended it for:
             // resting again.
@@ -359,14 +353,10 @@ fn decide<'a>(
         ))
     } else if action == Action::Retire {
         enter(&mut e, Status::Retired, as_of_ms);
-        Some(format!(
-            "retired: {}",
-            lead.strip_prefix("replace this number: ").unwrap_or(&lead)
-        ))
+        Some(format!("retired: {}", retire_why(&lead)))
     } else if action == Action::Rest
         && was == Status::Resting
-        && e.until
-            .is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
+        && extends(e.until, verdict_date, rules)
     {
         rest(&mut e, verdict_date, as_of_ms, rules);
         // Still the same rest: it began, and its calls are judged for a recovery,
@@ -578,17 +568,7 @@ pub fn time_passed(
     last_run_ms: Option<i64>,
     rules: &Rules<'_>,
 ) -> (Entry, Vec<Transition>) {
-    let rest_end = rest_ended(e, at_ms).map(|end| {
-        let mut b = e.clone();
-        enter(&mut b, Status::Probation, end);
-        b.probation_since_ms = Some(end);
-        b.reason = format!(
-            "rest ended{}: probation, {}",
-            e.until.map_or_else(String::new, |u| format!(" on {u}")),
-            ramp_text(rules)
-        );
-        (end, b)
-    });
+    let rest_end = rest_ended(e, at_ms).map(|end| (end, rest_end_row(e, end, rules)));
     let mut last = e.clone();
     let mut out = Vec::new();
     for (m, mut s) in record::time_driven(Some(e), rest_end.as_ref(), last_run_ms, at_ms, rules) {
@@ -601,6 +581,30 @@ pub fn time_passed(
         }
     }
     (last, out)
+}
+
+/// The probation row a rest ending at `end` begins (the resting row `e`), with its reason.
+fn rest_end_row(e: &Entry, end: i64, rules: &Rules<'_>) -> Entry {
+    let mut b = e.clone();
+    enter(&mut b, Status::Probation, end);
+    b.probation_since_ms = Some(end);
+    b.reason = format!(
+        "rest ended{}: probation, {}",
+        e.until.map_or_else(String::new, |u| format!(" on {u}")),
+        ramp_text(rules)
+    );
+    b
+}
+
+/// Whether a rest verdict until `verdict_date` moves a rest until `until` later (by at
+/// least `extend_min_days`).
+fn extends(until: Option<NaiveDate>, verdict_date: NaiveDate, rules: &Rules<'_>) -> bool {
+    until.is_some_and(|u| verdict_date >= days_after(u, rules.pool.extend_min_days))
+}
+
+/// A retire verdict's reason without its own "replace this number: ".
+fn retire_why(lead: &str) -> &str {
+    lead.strip_prefix("replace this number: ").unwrap_or(lead)
 }
 
 /// A rest verdict's reason without its own "rest until YYYY-MM-DD: " (the registry's
