@@ -8,9 +8,8 @@ use crate::pool::config::Rules;
 use crate::pool::status::{Entry, Source, Status, Transition};
 
 /// The row recorded at `at_ms`: the state after the number's last transition at or before
-/// it (`transitions` in recorded order: by `at_ms`, then id), with its own caps then when
-/// recorded (schema 10 on). The policy's memory (floor, throttle) is not history: those
-/// fields are left empty.
+/// it (`transitions` in recorded order: by `at_ms`, then id), with its own caps then. The
+/// policy's memory (floor, throttle) is not history: those fields are left empty.
 pub fn recorded_at(transitions: &[Transition], at_ms: i64) -> Option<Entry> {
     let mut out: Option<Entry> = None;
     for t in transitions.iter().take_while(|t| t.at_ms <= at_ms) {
@@ -24,7 +23,7 @@ pub fn recorded_at(transitions: &[Transition], at_ms: i64) -> Option<Entry> {
         e.source = t.source;
         e.note = t.note.clone();
         e.score_run = t.score_run;
-        e.own_caps = t.own_caps.flatten();
+        e.own_caps = t.own_caps;
         if t.to == Status::Probation {
             e.probation_since_ms = Some(since_ms);
         }
@@ -76,18 +75,7 @@ pub fn status_at(
     let base = if after_all {
         current.cloned().or_else(|| recorded_at(transitions, at_ms))
     } else {
-        // Own caps recorded before they were kept with each transition: the registry's.
-        let unknown = transitions
-            .iter()
-            .take_while(|t| t.at_ms <= at_ms)
-            .last()
-            .is_some_and(|t| t.own_caps.is_none());
-        recorded_at(transitions, at_ms).map(|mut e| {
-            if unknown {
-                e.own_caps = current.and_then(|c| c.own_caps);
-            }
-            e
-        })
+        recorded_at(transitions, at_ms)
     }?;
     Some(if after_run {
         project(&base, at_ms, rules)

@@ -176,7 +176,7 @@ impl Entry {
             score_run: self.score_run,
             by: None,
             note: self.note.clone(),
-            own_caps: Some(self.own_caps),
+            own_caps: self.own_caps,
         }
     }
 }
@@ -199,10 +199,9 @@ pub struct Transition {
     /// The operator who marked it.
     pub by: Option<String>,
     pub note: Option<String>,
-    /// The number's own normal caps from then on (`Some(None)`: none of its own); `None`
-    /// when not known (recorded before schema version 10).
+    /// The number's own normal caps from then on (`None`: none of its own).
     #[serde(skip)]
-    pub own_caps: Option<Option<Caps>>,
+    pub own_caps: Option<Caps>,
 }
 
 impl Transition {

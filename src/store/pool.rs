@@ -99,11 +99,9 @@ fn transition_row(r: &Row<'_>) -> rusqlite::Result<Transition> {
         score_run: r.get(10)?,
         by: r.get(11)?,
         note: r.get(12)?,
+        // 0 and 0 (every row: version 10 filled the older ones): none of its own.
         own_caps: match (r.get::<_, Option<i64>>(13)?, r.get::<_, Option<i64>>(14)?) {
-            (Some(daily), Some(hourly)) if daily > 0 && hourly > 0 => {
-                Some(Some(Caps { daily, hourly }))
-            }
-            (Some(_), Some(_)) => Some(None),
+            (Some(daily), Some(hourly)) if daily > 0 && hourly > 0 => Some(Caps { daily, hourly }),
             _ => None,
         },
     })
@@ -169,8 +167,8 @@ fn insert_transition(conn: &Connection, t: &Transition) -> rusqlite::Result<()> 
         t.score_run,
         t.by,
         t.note,
-        t.own_caps.map(|o| o.map_or(0, |c| c.daily)),
-        t.own_caps.map(|o| o.map_or(0, |c| c.hourly)),
+        t.own_caps.map_or(0, |c| c.daily),
+        t.own_caps.map_or(0, |c| c.hourly),
     ])?;
     Ok(())
 }
