@@ -119,8 +119,12 @@ fn paced(cfg: &ScoreConfig, caps: Caps) -> ScoreConfig {
 }
 
 impl PaceLimits {
-    /// The pool's limits: `own` holds each number's own caps.
-    pub fn of_pool(rules: &Rules<'_>, own: HashMap<String, Caps>) -> PaceLimits {
+    /// The pool's limits for the registry rows `rows` (each number's own caps, if any).
+    pub fn of_pool<'e>(rules: &Rules<'_>, rows: impl IntoIterator<Item = &'e Entry>) -> PaceLimits {
+        let own = rows
+            .into_iter()
+            .filter_map(|e| Some((e.number.clone(), e.own_caps?)))
+            .collect();
         let normal = rules.normal_caps(None);
         let score = Caps {
             daily: rules.score.max_calls_per_day,
@@ -286,8 +290,11 @@ mod tests {
             daily: 20,
             hourly: 4,
         };
-        let mine: HashMap<String, Caps> = [("+14155550100".to_string(), own)].into();
-        let limits = PaceLimits::of_pool(&rules(&pool), mine.clone());
+        let mut mine = Entry::new("+14155550100", Status::Active, T, Caps::NONE, String::new());
+        mine.own_caps = Some(own);
+        let plain = Entry::new("+14155550101", Status::Active, T, Caps::NONE, String::new());
+        let rows = [mine, plain];
+        let limits = PaceLimits::of_pool(&rules(&pool), &rows);
         assert_eq!(
             limits.normal_config(&score),
             None,
@@ -297,7 +304,7 @@ mod tests {
         assert_eq!((c.max_calls_per_day, c.max_calls_per_hour), (20, 4));
         assert_eq!(c.lookback_days, score.lookback_days);
         assert_eq!(limits.own_config("+14155550101", &score), None);
-        let limits = PaceLimits::of_pool(&rules(&own_pool), mine);
+        let limits = PaceLimits::of_pool(&rules(&own_pool), &rows);
         let c = limits.normal_config(&score).unwrap();
         assert_eq!((c.max_calls_per_day, c.max_calls_per_hour), (150, 30));
         assert_eq!(PaceLimits::default().normal_config(&score), None);

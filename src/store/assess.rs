@@ -54,11 +54,7 @@ pub fn assess_pool(
     as_of_ms: i64,
     rows: &BTreeMap<String, Entry>,
 ) -> Result<Vec<Assessment>> {
-    let own = rows
-        .values()
-        .filter_map(|e| Some((e.number.clone(), e.own_caps?)))
-        .collect();
-    let limits = PaceLimits::of_pool(rules, own);
+    let limits = PaceLimits::of_pool(rules, rows.values());
     judge_all(store, rules.score, as_of_ms, &limits, None).map(|j| j.assessments)
 }
 
@@ -181,11 +177,7 @@ fn plan_run(store: &Store, req: &RunRequest<'_>) -> Result<(Vec<Assessment>, Pla
         registry: &by_number,
         rules,
     };
-    let own = registry
-        .iter()
-        .filter_map(|e| Some((e.number.clone(), e.own_caps?)))
-        .collect();
-    let limits = PaceLimits::of_pool(&rules, own);
+    let limits = PaceLimits::of_pool(&rules, &registry);
     let judged = judge_all(store, req.score, as_of, &limits, Some(&pass))?;
     let p = plan(
         &registry,

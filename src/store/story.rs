@@ -75,11 +75,7 @@ impl Store {
         let since_hour = as_of_hour - req.days * 24;
         // Paced by its normal caps in the pool at the moment, as a score run judged it.
         let mut pool = self.pool_number_at(req.number, as_of, req.rules)?;
-        let own = pool
-            .entry
-            .as_ref()
-            .and_then(|e| Some((e.number.clone(), e.own_caps?)));
-        let limits = PaceLimits::of_pool(req.rules, own.into_iter().collect());
+        let limits = PaceLimits::of_pool(req.rules, &pool.entry);
         let paced = limits
             .own_config(req.number, cfg)
             .or_else(|| limits.normal_config(cfg));
