@@ -523,16 +523,21 @@ fn operators_mark_numbers_and_the_refusals_say_why() {
 /// A fresh database with `paced_calls(numbers)` ingested, and the calls.
 fn paced(numbers: &[(&str, i64)]) -> (Env, String) {
     let env = Env::new();
-    let file = env.dir.path().join("calls.csv");
     let csv = paced_calls(numbers);
-    std::fs::write(&file, &csv).unwrap();
+    ingest_csv(&env, "calls.csv", &csv);
+    (env, csv)
+}
+
+/// Writes `csv` to `name` in the test's directory and ingests it.
+fn ingest_csv(env: &Env, name: &str, csv: &str) {
+    let file = env.dir.path().join(name);
+    std::fs::write(&file, csv).unwrap();
     ok(&env
         .cmd()
         .args(["ingest", "-q"])
         .arg(&file)
         .output()
         .unwrap());
-    (env, csv)
 }
 
 /// Calls from each `(number, calls a day)`: three days to 2025-03-31, spread evenly over
@@ -684,14 +689,7 @@ fn with_new_numbers_on_probation_a_number_new_to_the_pool_warms_up() {
     // The first run takes the fleet as it is.
     run(&["score", "-q", "--as-of", "2025-03-31"]);
     // A number the pool has not seen, with calls of its own already.
-    let file = env.dir.path().join("new.csv");
-    std::fs::write(&file, paced_calls(&[(new, 60)])).unwrap();
-    ok(&env
-        .cmd()
-        .args(["ingest", "-q"])
-        .arg(&file)
-        .output()
-        .unwrap());
+    ingest_csv(&env, "new.csv", &paced_calls(&[(new, 60)]));
     // Before the next run the export already shows it as that run will register it.
     let text = run(&["export", "rotation", "--as-of", "2025-04-01"]);
     let row = text

@@ -218,6 +218,11 @@ impl Pool {
     }
 }
 
+/// Each transition's moment, status and daily cap.
+fn moments(t: &[Transition]) -> Vec<(i64, Status, i64)> {
+    t.iter().map(|t| (t.at_ms, t.to, t.caps.daily)).collect()
+}
+
 fn caps(daily: i64, hourly: i64) -> Caps {
     Caps { daily, hourly }
 }
@@ -404,7 +409,7 @@ fn ramp_steps_are_recorded_when_they_came_not_at_the_run_that_noticed_them() {
     q.run(T, &[keep(A)]);
     q.run(T + DAY, &[flag_rest(A, "2025-11-25")]);
     let t = q.run(T + 10 * DAY, &[keep(A)]);
-    let got: Vec<(i64, Status, i64)> = t.iter().map(|t| (t.at_ms, t.to, t.caps.daily)).collect();
+    let got = moments(&t);
     assert_eq!(
         got,
         vec![
@@ -428,7 +433,7 @@ fn ramp_steps_are_recorded_when_they_came_not_at_the_run_that_noticed_them() {
         r.call(A, T + night * DAY + 3_600_000, 8, 0);
     }
     let t = r.run(T + 10 * DAY, &[keep(A)]);
-    let got: Vec<(i64, Status, i64)> = t.iter().map(|t| (t.at_ms, t.to, t.caps.daily)).collect();
+    let got = moments(&t);
     assert_eq!(
         got,
         vec![

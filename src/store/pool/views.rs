@@ -149,9 +149,7 @@ impl Store {
                 ))
             },
         )?;
-        if let Some(so_far) = so_far
-            && at_ms > hour * HOUR_MS
-        {
+        if let Some(so_far) = so_far {
             hours.retain(|(h, _)| *h != hour);
             let attempts = so_far.get(number).copied().unwrap_or(0);
             hours.push((
